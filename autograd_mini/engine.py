@@ -1,0 +1,480 @@
+"""The scalar autodiff engine: :class:`Value`, :func:`no_grad` and reverse-mode backward.
+
+A :class:`Value` holds one float, the :class:`~autograd_mini.ops.Op` that produced it and
+the arguments it was applied to. ``backward()`` visits the graph in reverse topological
+order and applies the chain rule at each node,
+
+    ∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ,
+
+with the local derivatives ∂out/∂xᵢ read from the op table (:mod:`autograd_mini.ops`).
+Nothing here recurses, so graphs of any depth work at Python's default recursion limit.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Union
+
+from autograd_mini.ops import FLOAT, OPS, Op
+
+__all__ = [
+    "Value",
+    "add_n",
+    "apply",
+    "is_grad_enabled",
+    "linear",
+    "local_grads",
+    "logsumexp",
+    "no_grad",
+    "topological_order",
+]
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+_ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
+_POWC, _POW = OPS["powc"], OPS["pow"]
+_EXP, _LOG, _SQRT, _TANH = OPS["exp"], OPS["log"], OPS["sqrt"], OPS["tanh"]
+_SIGMOID, _RELU, _ABS, _SOFTPLUS = OPS["sigmoid"], OPS["relu"], OPS["abs"], OPS["softplus"]
+_LINEAR, _ADD_N, _LOGSUMEXP = OPS["linear"], OPS["sum"], OPS["logsumexp"]
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether new operations record their arguments (False inside :func:`no_grad`)."""
+    return _grad_enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block operations record no arguments: results are leaves.
+
+    Use it for evaluation and for parameter updates, where no gradient is wanted: it saves
+    the memory and time of building a graph. (The flag is global, not per thread.)
+    """
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def _as_float(data: object) -> float:
+    if isinstance(data, float):
+        return data
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(
+            f"Value() takes a real number (int, float or numbers.Real), got {type(data).__name__}: {data!r}"
+        )
+    return float(data)
+
+
+class Value:
+    """One scalar in a computation graph.
+
+    ``data`` is the number (a float; writable, so optimizers can update it), ``grad`` is
+    ∂L/∂(this value) after ``L.backward()``, ``label`` is a name for printing and drawing,
+    ``op`` names the operation that produced the value (``""`` for a leaf) and ``parents``
+    are the Values it was computed from, in argument order.
+
+    Values compare equal and hash by identity, so they can be set members and dict keys.
+    ``< <= > >=`` compare ``data`` and return a plain bool: comparisons are not
+    differentiable.
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_args", "_order")
+
+    data: float
+    grad: Any
+    label: str
+    _op: Op | None
+    _args: tuple[Operand, ...]
+    _order: list[Value]
+
+    def __init__(self, data: float, label: str = "") -> None:
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._op = None
+        self._args = ()
+
+    # -- introspection -------------------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that produced this value; ``""`` for a leaf."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The Values this one was computed from, in argument order (constants left out)."""
+        return tuple(a for a in self._args if isinstance(a, Value))
+
+    @property
+    def args(self) -> tuple[Operand, ...]:
+        """Every argument of the operation, Values and plain-number constants alike."""
+        return self._args
+
+    @property
+    def operation(self) -> Op | None:
+        """The op-table entry that produced this value (None for a leaf)."""
+        return self._op
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # -- arithmetic ----------------------------------------------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        return _binary(_ADD, self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return _binary(_ADD, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return _binary(_SUB, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _binary(_SUB, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return _binary(_MUL, self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _binary(_MUL, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _binary(_DIV, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _binary(_DIV, other, self)
+
+    def __pow__(self, other: Operand) -> Value:
+        if isinstance(other, Value):
+            return apply(_POW, self, other)
+        return _binary(_POWC, self, other)
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _binary(_POW, other, self)
+
+    def __neg__(self) -> Value:
+        return apply(_NEG, self)
+
+    # -- elementary functions ------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """eˣ."""
+        return apply(_EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; ``ValueError`` for x ≤ 0."""
+        return apply(_LOG, self)
+
+    def sqrt(self) -> Value:
+        """√x; ``ValueError`` for x < 0."""
+        return apply(_SQRT, self)
+
+    def tanh(self) -> Value:
+        """tanh x (stable at any magnitude)."""
+        return apply(_TANH, self)
+
+    def sigmoid(self) -> Value:
+        """σ(x) = 1 / (1 + e^(−x)), computed without overflow; σ′ = σ(1 − σ) ≤ 0.25."""
+        return apply(_SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(0, x); its derivative is 1 for x > 0 and 0 for x ≤ 0 (0 at 0 by convention)."""
+        return apply(_RELU, self)
+
+    def abs(self) -> Value:
+        """|x|; derivative sign(x), 0 at 0."""
+        return apply(_ABS, self)
+
+    def __abs__(self) -> Value:
+        return apply(_ABS, self)
+
+    def softplus(self) -> Value:
+        """log(1 + eˣ), stable for large |x|; derivative σ(x)."""
+        return apply(_SOFTPLUS, self)
+
+    # -- comparisons (not differentiable) ------------------------------------------------
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    def __float__(self) -> float:
+        return self.data
+
+    # -- backward ------------------------------------------------------------------------
+
+    def backward(self, *, create_graph: bool = False) -> None:
+        """Accumulate ∂self/∂node into ``node.grad`` for every node this value depends on.
+
+        This value's grad is set to 1. Intermediate nodes get this pass's gradient (for a
+        neuron's pre-activation u that is the chapter's δ = ∂L/∂u). Leaves — parameters and
+        inputs — *accumulate*: calling ``backward()`` again, on this or another graph, adds
+        to their ``grad`` (PyTorch's rule, so gradients of several losses can be summed).
+        Reset with ``model.zero_grad()`` or ``for p in params: p.grad = 0.0``.
+
+        With ``create_graph=True`` every grad is itself a Value built from the op table's
+        local derivatives, so it can be differentiated again (second-order gradients).
+        """
+        order = self._topological_order()
+        if create_graph:
+            _backward_graph(self, order)
+        else:
+            _backward_float(self, order)
+
+    def _topological_order(self) -> list[Value]:
+        """This graph's nodes, each after everything it depends on, root last.
+
+        The order without the root is cached on the root (the root is left out so the cache
+        makes no reference cycle). Reusing it is always safe: a node's arguments never change
+        after it is created.
+        """
+        try:
+            below = self._order
+        except AttributeError:
+            below = self._order = topological_order(self)[:-1]
+        return [*below, self]
+
+
+def _data(x: Operand) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+def _new(op: Op, data: float, args: tuple[Operand, ...]) -> Value:
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _grad_enabled:
+        out._op = op
+        out._args = args
+    else:
+        out._op = None
+        out._args = ()
+    return out
+
+
+def _binary(op: Op, x: Operand, y: Operand) -> Value:
+    """Apply a two-argument op where either side may be a plain number (the fast path)."""
+    xd = x.data if isinstance(x, Value) else x
+    yd = y.data if isinstance(y, Value) else y
+    if xd.__class__ not in _NUMBERS or yd.__class__ not in _NUMBERS:
+        return _binary_slow(op, x, y, xd, yd)
+    if op.check is not None:
+        op.check(xd, yd)
+    try:
+        return _new(op, op.forward(FLOAT, xd, yd), (x, y))
+    except OverflowError:
+        return _new(op, _overflow(op, xd, yd), (x, y))
+
+
+_NUMBERS = frozenset({float, int})
+
+
+def _binary_slow(op: Op, x: Operand, y: Operand, xd: Any, yd: Any) -> Any:
+    for d in (xd, yd):
+        if isinstance(d, bool) or not isinstance(d, numbers.Real):
+            return NotImplemented
+    return apply(op, x, y)
+
+
+def apply(op: Op, *args: Operand) -> Value:
+    """Apply ``op`` to Values and/or plain numbers and record it in the graph."""
+    xs = []
+    for a in args:
+        d = a.data if isinstance(a, Value) else a
+        if isinstance(d, bool) or not isinstance(d, numbers.Real):
+            raise TypeError(f"{op.name}: arguments must be Values or real numbers, got {type(a).__name__}")
+        xs.append(d if d.__class__ in _NUMBERS else float(d))
+    if op.check is not None:
+        op.check(*xs)
+    args = tuple(a if isinstance(a, Value) else x for a, x in zip(args, xs))
+    try:
+        data = float(op.forward(FLOAT, *xs))
+    except OverflowError:
+        data = _overflow(op, *xs)
+    return _new(op, data, args)
+
+
+def _overflow(op: Op, *xs: float) -> float:
+    """The IEEE result of a forward rule that overflowed a float: ±inf, as NumPy gives."""
+    if op.name in ("powc", "pow") and xs[0] < 0 and float(xs[1]).is_integer() and xs[1] % 2:
+        return -math.inf
+    return math.inf
+
+
+def linear(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0) -> Value:
+    """The chapter's linear transform u = Σᵢ wᵢhᵢ + b as ONE node.
+
+    Its arguments are the weights, then the inputs, then the bias, and its local derivatives
+    are ∂u/∂wᵢ = hᵢ, ∂u/∂hᵢ = wᵢ, ∂u/∂b = 1: one node per neuron instead of 2n.
+    """
+    if len(weights) != len(inputs):
+        raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
+    return apply(_LINEAR, *weights, *inputs, bias)
+
+
+def add_n(values: Sequence[Operand]) -> Value:
+    """x₁ + x₂ + … + xₙ as one node (∂/∂xᵢ = 1); faster than n − 1 additions."""
+    if not values:
+        raise ValueError("add_n: needs at least one value")
+    return apply(_ADD_N, *values)
+
+
+def logsumexp(values: Sequence[Operand]) -> Value:
+    """log Σᵢ exp xᵢ, computed stably as m + log Σᵢ exp(xᵢ − m) with m = max xᵢ.
+
+    Its local derivatives are softmax(x)ᵢ = exp(xᵢ − out).
+    """
+    if not values:
+        raise ValueError("logsumexp: needs at least one value")
+    return apply(_LOGSUMEXP, *values)
+
+
+def local_grads(node: Value) -> tuple[float, ...]:
+    """The local derivatives ∂node/∂argᵢ at the forward values, one per argument.
+
+    Leaves have none. These are the factors of the chain rule the drawing writes on edges.
+    """
+    if node._op is None:
+        return ()
+    xs = [_data(a) for a in node._args]
+    return tuple(float(p) for p in node._op.partials(FLOAT, node.data, *xs))
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node ``root`` depends on, each after all of its arguments (iterative DFS)."""
+    order: list[Value] = []
+    expanded: set[Value] = set()
+    done: set[Value] = set()
+    stack: list[Value] = [root]
+    while stack:
+        node = stack.pop()
+        if node in expanded:
+            if node not in done:
+                done.add(node)
+                order.append(node)
+            continue
+        expanded.add(node)
+        stack.append(node)
+        for a in node._args:
+            if isinstance(a, Value) and a not in expanded:
+                stack.append(a)
+    return order
+
+
+def _backward_float(root: Value, order: list[Value]) -> None:
+    """Reverse-mode sweep on floats: ∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ."""
+    for node in order:
+        if node._op is not None:
+            node.grad = 0.0
+    root.grad = 1.0
+    try:
+        _sweep_float(order)
+    except ArithmeticError as error:
+        raise _backward_error(error, order) from error
+
+
+def _backward_error(error: ArithmeticError, order: list[Value]) -> ArithmeticError:
+    """Name the node whose local derivative could not be evaluated (e.g. d/dx √x at 0)."""
+    for node in reversed(order):
+        if node._op is None:
+            continue
+        try:
+            local_grads(node)
+        except ArithmeticError:
+            inputs = ", ".join(repr(_data(a)) for a in node._args)
+            return type(error)(
+                f"backward: the derivative of {node._op.name}({inputs}) is undefined ({error})"
+            )
+    return error
+
+
+def _sweep_float(order: list[Value]) -> None:
+    for node in reversed(order):
+        op = node._op
+        if op is None:
+            continue
+        g = node.grad
+        args = node._args
+        if len(args) == 2:
+            x, y = args
+            xv = isinstance(x, Value)
+            yv = isinstance(y, Value)
+            px, py = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
+            if xv:
+                x.grad += px * g  # type: ignore[union-attr]
+            if yv:
+                y.grad += py * g  # type: ignore[union-attr]
+        elif len(args) == 1:
+            (x,) = args
+            (px,) = op.partials(FLOAT, node.data, x.data)  # type: ignore[union-attr]
+            x.grad += px * g  # type: ignore[union-attr]
+        else:
+            xs = [a.data if isinstance(a, Value) else a for a in args]
+            for a, p in zip(args, op.partials(FLOAT, node.data, *xs)):
+                if isinstance(a, Value):
+                    a.grad += p * g
+
+
+class _ValueBackend:
+    """The op table's backend on Values, so local derivatives become graph nodes."""
+
+    exp = staticmethod(Value.exp)
+    log = staticmethod(Value.log)
+    tanh = staticmethod(Value.tanh)
+    sqrt = staticmethod(Value.sqrt)
+    sigmoid = staticmethod(Value.sigmoid)
+    softplus = staticmethod(Value.softplus)
+    relu = staticmethod(Value.relu)
+    abs = staticmethod(Value.abs)
+
+    @staticmethod
+    def step(x: Value) -> float:
+        return FLOAT.step(x.data)
+
+    @staticmethod
+    def sign(x: Value) -> float:
+        return FLOAT.sign(x.data)
+
+    @staticmethod
+    def maximum(xs: list[Value]) -> float:
+        return max(_data(x) for x in xs)
+
+
+_VALUES = _ValueBackend()
+
+
+def _backward_graph(root: Value, order: list[Value]) -> None:
+    """Reverse-mode sweep on Values: the same chain rule, recorded as a graph of its own."""
+    for node in order:
+        if node._op is not None:
+            node.grad = 0.0
+    root.grad = Value(1.0)
+    for node in reversed(order):
+        op = node._op
+        if op is None:
+            continue
+        g = node.grad
+        partials = op.partials(_VALUES, node, *node._args)
+        for a, p in zip(node._args, partials):
+            if isinstance(a, Value):
+                a.grad = a.grad + p * g

@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install the Debian packages autograd-mini's optional parts need, where that can be done
+# without asking (root with apt-get); otherwise print the one-line install command.
+# Usage: ensure-system-deps.sh graphviz [chromium]
+set -u
+missing=""
+for want in "$@"; do
+  case "$want" in
+    graphviz) command -v dot >/dev/null 2>&1 || missing="$missing graphviz" ;;
+    chromium) command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+                || missing="$missing chromium chromium-driver" ;;
+    *) echo "ensure-system-deps: unknown package group '$want'" >&2; exit 2 ;;
+  esac
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing system packages:$missing"
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null \
+    && exit 0
+  echo "apt-get could not install$missing; continuing without it." >&2
+else
+  echo "Missing system packages:$missing. Install them with: sudo apt-get install$missing" >&2
+  echo "(continuing: what needs them is skipped or writes its .dot source only)" >&2
+fi
+exit 0
