@@ -10,7 +10,7 @@ neural networks.
 """
 
 from autograd_mini.engine import Value, no_grad
-from autograd_mini.functional import gradcheck, grad, numerical_grad, value_and_grad
+from autograd_mini.functional import grad, gradcheck, numerical_grad, value_and_grad
 
-__all__ = ["Value", "gradcheck", "grad", "no_grad", "numerical_grad", "value_and_grad"]
+__all__ = ["Value", "grad", "gradcheck", "no_grad", "numerical_grad", "value_and_grad"]
 __version__ = "0.1.0"

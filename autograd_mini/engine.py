@@ -16,7 +16,7 @@ import math
 import numbers
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from autograd_mini.ops import FLOAT, OPS, Op
 
@@ -32,8 +32,7 @@ __all__ = [
     "topological_order",
 ]
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Operand: TypeAlias = "Value | int | float"
 
 _ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
 _POWC, _POW = OPS["powc"], OPS["pow"]
@@ -68,8 +67,9 @@ def _as_float(data: object) -> float:
     if isinstance(data, float):
         return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        kind = type(data).__name__
         raise TypeError(
-            f"Value() takes a real number (int, float or numbers.Real), got {type(data).__name__}: {data!r}"
+            f"Value() takes a real number (int, float, numbers.Real), got {kind}: {data!r}"
         )
     return float(data)
 
@@ -289,24 +289,25 @@ def _binary(op: Op, x: Operand, y: Operand) -> Value:
 _NUMBERS = frozenset({float, int})
 
 
-def _binary_slow(op: Op, x: Operand, y: Operand, xd: Any, yd: Any) -> Any:
+def _binary_slow(op: Op, x: Operand, y: Operand, xd: Any, yd: Any) -> Value:
     for d in (xd, yd):
         if isinstance(d, bool) or not isinstance(d, numbers.Real):
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]
     return apply(op, x, y)
 
 
 def apply(op: Op, *args: Operand) -> Value:
     """Apply ``op`` to Values and/or plain numbers and record it in the graph."""
-    xs = []
+    xs: list[float] = []
     for a in args:
         d = a.data if isinstance(a, Value) else a
         if isinstance(d, bool) or not isinstance(d, numbers.Real):
-            raise TypeError(f"{op.name}: arguments must be Values or real numbers, got {type(a).__name__}")
+            kind = type(a).__name__
+            raise TypeError(f"{op.name}: arguments must be Values or real numbers, got {kind}")
         xs.append(d if d.__class__ in _NUMBERS else float(d))
     if op.check is not None:
         op.check(*xs)
-    args = tuple(a if isinstance(a, Value) else x for a, x in zip(args, xs))
+    args = tuple(a if isinstance(a, Value) else x for a, x in zip(args, xs, strict=True))
     try:
         data = float(op.forward(FLOAT, *xs))
     except OverflowError:
@@ -419,7 +420,7 @@ def _sweep_float(order: list[Value]) -> None:
             x, y = args
             xv = isinstance(x, Value)
             yv = isinstance(y, Value)
-            px, py = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
+            px, py = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)  # type: ignore[union-attr]
             if xv:
                 x.grad += px * g  # type: ignore[union-attr]
             if yv:
@@ -430,7 +431,7 @@ def _sweep_float(order: list[Value]) -> None:
             x.grad += px * g  # type: ignore[union-attr]
         else:
             xs = [a.data if isinstance(a, Value) else a for a in args]
-            for a, p in zip(args, op.partials(FLOAT, node.data, *xs)):
+            for a, p in zip(args, op.partials(FLOAT, node.data, *xs), strict=True):
                 if isinstance(a, Value):
                     a.grad += p * g
 
@@ -475,6 +476,6 @@ def _backward_graph(root: Value, order: list[Value]) -> None:
             continue
         g = node.grad
         partials = op.partials(_VALUES, node, *node._args)
-        for a, p in zip(node._args, partials):
+        for a, p in zip(node._args, partials, strict=True):
             if isinstance(a, Value):
                 a.grad = a.grad + p * g

@@ -13,7 +13,7 @@ from typing import Any
 
 from autograd_mini.engine import Value
 
-__all__ = ["gradcheck", "grad", "numerical_grad", "value_and_grad"]
+__all__ = ["grad", "gradcheck", "numerical_grad", "value_and_grad"]
 
 ScalarFn = Callable[..., Any]
 
@@ -75,10 +75,12 @@ def gradcheck(
     numeric = numerical_grad(f, *xs, eps=eps)
     rows = []
     ok = True
-    for i, (a, n) in enumerate(zip(analytic, numeric)):
+    for i, (a, n) in enumerate(zip(analytic, numeric, strict=True)):
         close = math.isclose(a, n, rel_tol=rtol, abs_tol=atol)
         ok = ok and close
-        rows.append(f"  x{i} = {xs[i]!r}: analytic {a!r}, numeric {n!r}{'' if close else '  <-- differs'}")
+        flag = "" if close else "  <-- differs"
+        rows.append(f"  x{i} = {xs[i]!r}: analytic {a!r}, numeric {n!r}{flag}")
     if not ok:
-        raise AssertionError("gradcheck failed (rtol={rtol}, atol={atol}):\n".format(rtol=rtol, atol=atol) + "\n".join(rows))
+        header = f"gradcheck failed (rtol={rtol}, atol={atol}):\n"
+        raise AssertionError(header + "\n".join(rows))
     return True

@@ -116,9 +116,7 @@ def _check_powc(x: float, c: float) -> None:
     if x == 0 and c < 0:
         raise ZeroDivisionError(f"power: 0.0 ** {c!r} is a division by zero")
     if x < 0 and not float(c).is_integer():
-        raise ValueError(
-            f"power: {x!r} ** {c!r} is not real (negative base, fractional exponent)"
-        )
+        raise ValueError(f"power: {x!r} ** {c!r} is not real (negative base, fractional exponent)")
 
 
 def _check_pow(x: float, y: float) -> None:
@@ -142,7 +140,7 @@ def _check_sqrt(x: float) -> None:
 def _linear_forward(m: Any, *xs: Any) -> Any:
     n = len(xs) // 2
     total = xs[-1]
-    for w, h in zip(xs[:n], xs[n:-1]):
+    for w, h in zip(xs[:n], xs[n:-1], strict=True):
         total = total + w * h
     return total
 
@@ -210,7 +208,13 @@ _ENTRIES = [
         "∂/∂x = 1/(2√x)",
         _check_sqrt,
     ),
-    Op("tanh", "tanh", lambda m, x: m.tanh(x), lambda m, out, x: (1.0 - out * out,), "∂/∂x = 1 − tanh²x"),
+    Op(
+        "tanh",
+        "tanh",
+        lambda m, x: m.tanh(x),
+        lambda m, out, x: (1.0 - out * out,),
+        "∂/∂x = 1 − tanh²x",
+    ),
     Op(
         "sigmoid",
         "σ",
@@ -218,7 +222,13 @@ _ENTRIES = [
         lambda m, out, x: (out * (1.0 - out),),
         "∂/∂x = σ(x)(1 − σ(x))",
     ),
-    Op("relu", "ReLU", lambda m, x: m.relu(x), lambda m, out, x: (m.step(x),), "∂/∂x = 1 if x > 0 else 0"),
+    Op(
+        "relu",
+        "ReLU",
+        lambda m, x: m.relu(x),
+        lambda m, out, x: (m.step(x),),
+        "∂/∂x = 1 if x > 0 else 0",
+    ),
     Op("abs", "abs", lambda m, x: m.abs(x), lambda m, out, x: (m.sign(x),), "∂/∂x = sign(x)"),
     Op(
         "softplus",

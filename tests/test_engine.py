@@ -93,7 +93,7 @@ class TestBackward:
         x = [Value(2.0), Value(3.0), Value(1.0)]
         w_hidden = [[Value(3.0), Value(1.0), Value(2.0)], [Value(-2.0), Value(-3.0), Value(-1.0)]]
         w_out = [Value(3.0), Value(2.0)]
-        u = [sum((w * xi for w, xi in zip(row, x)), Value(0.0)) for row in w_hidden]
+        u = [sum((w * xi for w, xi in zip(row, x, strict=True)), Value(0.0)) for row in w_hidden]
         h = [ui.relu() for ui in u]
         y = w_out[0] * h[0] + w_out[1] * h[1]
         loss = (20 - y) ** 2
