@@ -9,8 +9,37 @@ neural networks.
 7.0
 """
 
+from autograd_mini import losses, nn, optim  # stdlib-only; train/datasets load on demand
+from autograd_mini.anomaly import AnomalyError, detect_anomaly
 from autograd_mini.engine import Value, no_grad
-from autograd_mini.functional import grad, gradcheck, numerical_grad, value_and_grad
+from autograd_mini.functional import (
+    grad,
+    gradcheck,
+    gradients,
+    hessian,
+    hvp,
+    numerical_grad,
+    value_and_grad,
+)
+from autograd_mini.nn import MLP, Layer, Neuron
 
-__all__ = ["Value", "grad", "gradcheck", "no_grad", "numerical_grad", "value_and_grad"]
+__all__ = [
+    "MLP",
+    "AnomalyError",
+    "Layer",
+    "Neuron",
+    "Value",
+    "detect_anomaly",
+    "grad",
+    "gradcheck",
+    "gradients",
+    "hessian",
+    "hvp",
+    "losses",
+    "nn",
+    "no_grad",
+    "numerical_grad",
+    "optim",
+    "value_and_grad",
+]
 __version__ = "0.1.0"

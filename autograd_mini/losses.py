@@ -1,0 +1,150 @@
+"""Objective functions L, computed stably from the network's raw outputs (logits).
+
+Notation as in the chapter: y is the network's output, t the target (teacher) value, N the
+number of samples. Every loss is built from the op table's operations, so it
+differentiates, draws and compiles like everything else.
+
+* Regression, mean squared error: L = (1/N) Σₙ (tₙ − yₙ)².
+* Classification, cross-entropy with softmax outputs yₖ = e^(uₖ) / Σⱼ e^(uⱼ):
+  L = −Σₖ tₖ log yₖ for one sample, averaged over the N samples of a batch.
+  **The chapter prints L = (1/N) Σ t log y without the minus sign**; since log y ≤ 0 that
+  quantity would be *maximized*. This module implements the usual −(1/N) Σ t log y, which
+  gradient descent minimizes.
+* Stability: log yₖ = uₖ − log Σⱼ e^(uⱼ) is computed with the log-sum-exp node
+  (:func:`autograd_mini.engine.logsumexp`, which subtracts the largest logit first), never
+  as log(softmax(u)); ``cross_entropy([Value(1000.0), Value(0.0)], 1)`` is exactly 1000 with
+  gradients (1, −1). Binary cross-entropy uses softplus(x) = log(1 + eˣ) the same way.
+
+Per-sample losses take one sample's output; :func:`mean` averages a list of them (what
+:func:`autograd_mini.train.fit` does for each batch).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+
+from autograd_mini.engine import Operand, Value, add_n, logsumexp
+
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge",
+    "log_softmax",
+    "mean",
+    "mse",
+    "softmax",
+]
+
+Target = int | Sequence[float]
+
+
+def _as_value(x: Operand, who: str) -> Value:
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{who}: expected a Value or a real number, got {type(x).__name__}")
+    return Value(x)
+
+
+def _as_list(xs: Sequence[Operand] | Operand, who: str) -> list[Operand]:
+    if isinstance(xs, (Value, numbers.Real)) and not isinstance(xs, bool):
+        return [xs]
+    if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence):
+        raise TypeError(f"{who}: expected a list of Values or numbers, got {type(xs).__name__}")
+    if not xs:
+        raise ValueError(f"{who}: needs at least one value, got an empty list")
+    return list(xs)
+
+
+def _real(t: object, who: str) -> float:
+    if isinstance(t, Value):
+        return t.data
+    if isinstance(t, bool) or not isinstance(t, numbers.Real):
+        raise TypeError(f"{who}: a target must be a real number, got {type(t).__name__} {t!r}")
+    return float(t)
+
+
+def mean(losses: Sequence[Operand]) -> Value:
+    """(1/N) Σₙ Lₙ: one summation node (``add_n``) times 1/N."""
+    items = _as_list(losses, "mean")
+    return add_n(items) * (1.0 / len(items))
+
+
+def mse(predictions: Sequence[Operand] | Operand, targets: Sequence[float] | float) -> Value:
+    """Mean squared error L = (1/N) Σₙ (tₙ − yₙ)² over N predictions y and targets t.
+
+    A single prediction and target may be passed as scalars (N = 1).
+    """
+    ys = _as_list(predictions, "mse")
+    ts = [_real(t, "mse") for t in _as_list(targets, "mse")]
+    if len(ys) != len(ts):
+        raise ValueError(f"mse: {len(ys)} predictions but {len(ts)} targets")
+    return mean([(_as_value(y, "mse") - t) ** 2 for y, t in zip(ys, ts, strict=True)])
+
+
+def log_softmax(logits: Sequence[Operand]) -> list[Value]:
+    """log yₖ = uₖ − log Σⱼ e^(uⱼ), stable for logits of any size."""
+    us = _as_list(logits, "log_softmax")
+    lse = logsumexp(us)
+    return [_as_value(u, "log_softmax") - lse for u in us]
+
+
+def softmax(logits: Sequence[Operand]) -> list[Value]:
+    """yₖ = e^(uₖ) / Σⱼ e^(uⱼ) = exp(uₖ − log Σⱼ e^(uⱼ)): positive, summing to 1."""
+    return [v.exp() for v in log_softmax(logits)]
+
+
+def _class_index(target: object, k: int) -> int:
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(f"cross_entropy: a class index must be an int, got {target!r}")
+    if not 0 <= int(target) < k:
+        raise ValueError(f"cross_entropy: class index {target} is out of range for {k} logits")
+    return int(target)
+
+
+def _probabilities(target: Sequence[object], k: int) -> list[float]:
+    ts = [_real(t, "cross_entropy") for t in target]
+    if len(ts) != k:
+        raise ValueError(f"cross_entropy: {k} logits but a target of {len(ts)} probabilities")
+    for t in ts:
+        if not (math.isfinite(t) and t >= 0):
+            raise ValueError(f"cross_entropy: target probabilities must be ≥ 0, got {ts}")
+    return ts
+
+
+def cross_entropy(logits: Sequence[Operand], target: Target) -> Value:
+    """−Σₖ tₖ log softmax(u)ₖ for one sample, from its logits u.
+
+    ``target`` is a class index k (then L = log Σⱼ e^(uⱼ) − u_k) or a one-hot / probability
+    list t. The chapter's formula lacks the minus sign; this is the conventional loss, ≥ 0.
+    """
+    us = _as_list(logits, "cross_entropy")
+    lse = logsumexp(us)
+    if isinstance(target, Iterable) and not isinstance(target, (str, bytes)):
+        ts = _probabilities(list(target), len(us))
+        terms = [t * (lse - u) for t, u in zip(ts, us, strict=True) if t != 0]
+        return add_n(terms) if terms else lse * 0.0
+    return lse - us[_class_index(target, len(us))]
+
+
+def binary_cross_entropy_with_logits(logit: Operand, target: float) -> Value:
+    """−[t log σ(x) + (1 − t) log(1 − σ(x))] = softplus(x) − t·x, for t in [0, 1].
+
+    Written with softplus(x) = log(1 + eˣ), so it is finite for any logit x.
+    """
+    x = _as_value(logit, "binary_cross_entropy_with_logits")
+    t = _real(target, "binary_cross_entropy_with_logits")
+    if not 0.0 <= t <= 1.0:
+        raise ValueError(f"binary_cross_entropy_with_logits: target must be in [0, 1], got {t}")
+    return x.softplus() - t * x
+
+
+def hinge(score: Operand, target: float) -> Value:
+    """The max-margin loss max(0, 1 − t·y) for a label t ∈ {−1, +1} (micrograd's demo)."""
+    y = _as_value(score, "hinge")
+    t = _real(target, "hinge")
+    if t not in (-1.0, 1.0):
+        raise ValueError(f"hinge: the target must be -1 or +1, got {target!r}")
+    return (1.0 - t * y).relu()

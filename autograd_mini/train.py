@@ -1,0 +1,334 @@
+"""A training loop: mini-batch gradient descent with a progress bar, history and safety checks.
+
+For every batch B of samples (xₙ, tₙ) the objective is the mean of a per-sample loss,
+
+    L = (1/|B|) Σₙ∈B loss(y(xₙ), tₙ),
+
+then ``L.backward()`` fills ∂L/∂w for every weight and bias, and the optimizer updates them
+(w ← w − ρ ∂L/∂w for plain SGD). One epoch visits every sample once (in a fresh random order
+when ``shuffle`` is on and the batches are smaller than the data set).
+
+The progress bar is tqdm's (``pip install 'autograd-mini[examples]'``; imported only when
+``progress=True``). If the loss becomes nan or ±inf, :func:`fit` stops *before* updating
+the weights with :class:`TrainingDivergedError`, which names the epoch and batch and carries
+the history so far.
+
+With ``compiled=True`` the loss is traced once by :func:`autograd_mini.compiled.compile_loss`
+and replayed over each whole batch (the NumPy fast path); the updates are the same.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from autograd_mini import losses
+from autograd_mini.engine import Value, no_grad
+from autograd_mini.optim import Adam, Optimizer
+
+__all__ = ["LOSSES", "History", "TrainingDivergedError", "evaluate", "fit"]
+
+Output = Any  # a Value, or a list of Values for several outputs
+LossFn = Callable[[Output, Any], Value]
+FloatOutput = float | list[float]
+AccuracyFn = Callable[[FloatOutput, Any], bool]
+
+
+class Model(Protocol):
+    """What :func:`fit` needs: a callable with ``parameters()`` (any nn Module)."""
+
+    def __call__(self, x: Sequence[float]) -> Output: ...
+
+    def parameters(self) -> list[Value]: ...
+
+
+def _mse(y: Output, t: Any) -> Value:
+    return losses.mse(y, t)
+
+
+#: Loss functions by name, for ``fit(..., loss="cross_entropy")`` and the command line.
+LOSSES: dict[str, LossFn] = {
+    "mse": _mse,
+    "cross_entropy": losses.cross_entropy,
+    "hinge": losses.hinge,
+    "bce": losses.binary_cross_entropy_with_logits,
+}
+
+
+@dataclass
+class History:
+    """What :func:`fit` measured, one entry per completed epoch.
+
+    ``loss[e]``: the mean per-sample training loss of epoch e+1 (each batch's loss taken
+    before its update, weighted by batch size). ``accuracy[e]``: the fraction of training
+    samples classified correctly in that epoch, measured the same way (empty when no
+    accuracy applies, e.g. for regression). ``seconds[e]``: the epoch's wall time.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """The number of completed epochs."""
+        return len(self.loss)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        """The history as plain lists (JSON-ready)."""
+        return {
+            "loss": list(self.loss),
+            "accuracy": list(self.accuracy),
+            "seconds": list(self.seconds),
+        }
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became nan or infinite; ``epoch``/``batch`` are 1-based, ``history`` is the
+    record of the epochs completed before."""
+
+    def __init__(self, loss: float, epoch: int, batch: int, lr: float, history: History) -> None:
+        self.loss, self.epoch, self.batch, self.history = loss, epoch, batch, history
+        super().__init__(
+            f"fit: the loss became {loss} at epoch {epoch} (batch {batch}); training stopped "
+            f"before that update. Try a smaller learning rate (lr = {lr:g}) or standardized "
+            "inputs."
+        )
+
+
+def _floats(out: Output) -> FloatOutput:
+    if isinstance(out, Value):
+        return out.data
+    if isinstance(out, (int, float)):
+        return float(out)
+    return [_floats(o) for o in out]  # type: ignore[misc]
+
+
+def _argmax(xs: Sequence[float]) -> int:
+    return max(range(len(xs)), key=xs.__getitem__)
+
+
+def _sign_correct(y: Any, t: Any) -> bool:
+    return (float(y) > 0) == bool(t > 0)
+
+
+def _logit_correct(y: Any, t: Any) -> bool:
+    return (float(y) > 0) == bool(t >= 0.5)
+
+
+def _class_correct(y: Any, t: Any) -> bool:
+    target = int(t) if isinstance(t, numbers.Integral) else _argmax(list(t))
+    return _argmax(y) == target
+
+
+def _auto_accuracy(loss: LossFn, output: FloatOutput, target: Any) -> AccuracyFn | None:
+    """Pick the accuracy rule from the loss, else from the kind of output and target."""
+    if loss is losses.hinge:
+        return _sign_correct
+    if loss is losses.binary_cross_entropy_with_logits:
+        return _logit_correct
+    if loss is losses.cross_entropy:
+        return _class_correct
+    if loss is _mse:
+        return None
+    if isinstance(output, list) and isinstance(target, numbers.Integral):
+        return _class_correct
+    if isinstance(output, float) and target in (-1, 1):
+        return _sign_correct
+    return None
+
+
+def _resolve_loss(loss: str | LossFn) -> LossFn:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"fit: unknown loss {loss!r}; choose one of {list(LOSSES)}")
+        return LOSSES[loss]
+    if not callable(loss):
+        raise TypeError(f"fit: loss must be a name or a function (output, target), got {loss!r}")
+    return loss
+
+
+def _check_data(xs: Sequence[Any], ys: Sequence[Any]) -> None:
+    if len(xs) != len(ys):
+        raise ValueError(f"fit: {len(xs)} inputs but {len(ys)} targets")
+    if len(xs) == 0:
+        raise ValueError("fit: no training data (xs is empty)")
+
+
+def _positive(name: str, n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"fit: {name} must be a positive int, got {n!r}")
+    return n
+
+
+class _Accuracy:
+    """Counts correct predictions; the rule is chosen on the first output it sees."""
+
+    def __init__(self, rule: AccuracyFn | str | None, loss: LossFn) -> None:
+        self.rule, self.loss, self.resolved = rule, loss, rule != "auto"
+        self.correct = self.seen = 0
+
+    def add(self, outputs: Sequence[FloatOutput], targets: Sequence[Any]) -> None:
+        if not self.resolved:
+            self.rule = _auto_accuracy(self.loss, outputs[0], targets[0])
+            self.resolved = True
+        if callable(self.rule):
+            self.correct += sum(
+                bool(self.rule(y, t)) for y, t in zip(outputs, targets, strict=True)
+            )
+            self.seen += len(outputs)
+
+    def take(self) -> float | None:
+        """The fraction correct since the last call (None without a rule); then reset."""
+        value = self.correct / self.seen if self.seen else None
+        self.correct = self.seen = 0
+        return value
+
+
+# A batch step: (batch xs, batch ys) -> (mean loss, float outputs, a function that fills
+# every parameter's grad with ∂L/∂p; called only once the loss is known to be finite).
+Step = Callable[[list[Any], list[Any]], tuple[float, list[FloatOutput], Callable[[], None]]]
+
+
+def _eager_step(model: Model, loss: LossFn) -> Step:
+    def step(bx: list[Any], by: list[Any]) -> tuple[float, list[FloatOutput], Callable[[], None]]:
+        outs = [model(x) for x in bx]
+        total = losses.mean([loss(o, t) for o, t in zip(outs, by, strict=True)])
+        return total.data, [_floats(o) for o in outs], total.backward
+
+    return step
+
+
+def _compiled_step(model: Model, loss: LossFn, xs: Sequence[Any], ys: Sequence[Any]) -> Step:
+    from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
+        compile_loss,  # the NumPy batch path
+    )
+
+    compiled = compile_loss(model, loss, xs[0], ys[0])
+    params = model.parameters()
+
+    def step(bx: list[Any], by: list[Any]) -> tuple[float, list[FloatOutput], Callable[[], None]]:
+        result = compiled(bx, by)
+
+        def fill() -> None:
+            for p, g in zip(params, result.grads, strict=True):
+                p.grad = float(g)
+
+        return float(result.loss), list(result.outputs), fill
+
+    return step
+
+
+def _progress_bar(epochs: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as error:
+        raise ImportError(
+            "fit(progress=True) shows a tqdm progress bar, but tqdm is not installed; "
+            "install it with: pip install 'autograd-mini[examples]' (or pass progress=False)"
+        ) from error
+    return tqdm(total=epochs, desc="fit", unit="epoch")
+
+
+def fit(
+    model: Model,
+    xs: Sequence[Any],
+    ys: Sequence[Any],
+    *,
+    loss: str | LossFn,
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    progress: bool = True,
+    compiled: bool = False,
+    shuffle: bool = True,
+    seed: int = 0,
+    accuracy: AccuracyFn | str | None = "auto",
+) -> History:
+    """Train ``model`` on (xs, ys) and return its :class:`History`.
+
+    ``loss``: a per-sample function ``loss(output, target) -> Value`` or a name in
+    :data:`LOSSES` (``"mse"``, ``"cross_entropy"``, ``"hinge"``, ``"bce"``); the batch loss
+    is its mean over the batch. ``optimizer``: default ``Adam(model.parameters(), lr=0.01)``.
+    ``batch_size``: None for full-batch training. ``shuffle``/``seed``: the batch order of
+    each epoch comes from ``random.Random(seed)``. ``accuracy``: ``"auto"`` (sign of the score
+    for hinge or ±1 targets, logit > 0 for ``bce``, arg-max for cross-entropy or class-index
+    targets, none for ``mse``), a function ``(float outputs, target) -> bool``, or None.
+    ``compiled``: use :mod:`autograd_mini.compiled` (traced once, replayed per batch).
+    """
+    loss_fn = _resolve_loss(loss)
+    _check_data(xs, ys)
+    epochs = _positive("epochs", epochs)
+    n = len(xs)
+    size = n if batch_size is None else min(_positive("batch_size", batch_size), n)
+    opt = optimizer if optimizer is not None else Adam(model.parameters(), lr=0.01)
+    step = _compiled_step(model, loss_fn, xs, ys) if compiled else _eager_step(model, loss_fn)
+    rng = random.Random(seed)
+    order = list(range(n))
+    history = History()
+    meter = _Accuracy(accuracy, loss_fn)
+    bar = _progress_bar(epochs, progress)
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            if shuffle and size < n:
+                rng.shuffle(order)
+            total = 0.0
+            for b, lo in enumerate(range(0, n, size), 1):
+                bx = [xs[i] for i in order[lo : lo + size]]
+                by = [ys[i] for i in order[lo : lo + size]]
+                opt.zero_grad()
+                value, outputs, fill_grads = step(bx, by)
+                if not math.isfinite(value):
+                    raise TrainingDivergedError(value, epoch, b, opt.lr, history)
+                fill_grads()
+                opt.step()
+                total += value * len(bx)
+                meter.add(outputs, by)
+            _record(history, total / n, meter.take(), time.perf_counter() - start, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _record(history: History, loss: float, acc: float | None, seconds: float, bar: Any) -> None:
+    history.loss.append(loss)
+    history.seconds.append(seconds)
+    if acc is not None:
+        history.accuracy.append(acc)
+    if bar is not None:
+        shown = {"loss": f"{loss:.4g}"}
+        if acc is not None:
+            shown["acc"] = f"{acc:.1%}"
+        bar.set_postfix(shown, refresh=False)
+        bar.update(1)
+
+
+def evaluate(
+    model: Model,
+    xs: Sequence[Any],
+    ys: Sequence[Any],
+    *,
+    loss: str | LossFn,
+    accuracy: AccuracyFn | str | None = "auto",
+) -> tuple[float, float | None]:
+    """(mean loss, accuracy) of ``model`` on (xs, ys), without building a graph.
+
+    ``accuracy`` is None when no accuracy rule applies (see :func:`fit`).
+    """
+    loss_fn = _resolve_loss(loss)
+    _check_data(xs, ys)
+    meter = _Accuracy(accuracy, loss_fn)
+    with no_grad():
+        outs = [model(x) for x in xs]
+        value = losses.mean([loss_fn(o, t) for o, t in zip(outs, ys, strict=True)]).data
+    meter.add([_floats(o) for o in outs], list(ys))
+    return value, meter.take()

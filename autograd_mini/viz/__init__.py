@@ -1,0 +1,45 @@
+"""Drawing and explaining the backward pass: the chapter's derivations on screen.
+
+* :func:`draw_graph` — the computation graph with data, grad, the local derivative on every
+  edge, δ = ∂L/∂u at each neuron and ∂L/∂w = h·δ at each weight, shaded by |grad|;
+* :func:`draw_network` — the chapter's picture of a network (columns of neurons);
+* :func:`backprop_table` and :func:`explain` — the backward pass and the chain rule, in text;
+* :func:`save_stepper` — one self-contained HTML page stepping through the backward pass;
+* :func:`render` — a picture to .svg/.png/.pdf/.dot.
+
+Needs the ``graphviz`` Python package (``pip install 'autograd-mini[viz]'``) for the
+pictures and Graphviz's ``dot`` program to render them (``sudo apt-get install graphviz``);
+:func:`backprop_table` and :func:`explain` need neither.
+"""
+
+from autograd_mini.viz._analysis import GraphTooLargeError
+from autograd_mini.viz._draw import (
+    GraphvizNotFoundError,
+    GraphvizNotInstalledWarning,
+    draw_graph,
+    draw_network,
+    render,
+)
+from autograd_mini.viz._explain import (
+    BackpropRow,
+    BackpropTable,
+    Explanation,
+    backprop_table,
+    explain,
+)
+from autograd_mini.viz._stepper import save_stepper
+
+__all__ = [
+    "BackpropRow",
+    "BackpropTable",
+    "Explanation",
+    "GraphTooLargeError",
+    "GraphvizNotFoundError",
+    "GraphvizNotInstalledWarning",
+    "backprop_table",
+    "draw_graph",
+    "draw_network",
+    "explain",
+    "render",
+    "save_stepper",
+]

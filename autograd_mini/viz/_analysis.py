@@ -1,0 +1,239 @@
+"""What the drawings need to know about a graph: order, consumers, names, δ nodes, weights.
+
+Every local derivative comes from :func:`autograd_mini.engine.local_grads` (the op table);
+nothing here knows any operation's math.
+
+"Computed" rule: a graph counts as backpropagated from ``root`` when ``root.grad == 1``
+(``root.backward()`` sets it; nothing else does). Before that, grads are "not yet
+computed": a grad of exactly 0.0 is drawn as "—", never as 0 (a nonzero grad left by an
+earlier ``backward()`` of another graph is still shown, since it is real).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from autograd_mini.engine import Value, local_grads, topological_order
+from autograd_mini.viz._text import num, pretty, pretty_html, product, subscript
+
+__all__ = [
+    "ACTIVATIONS",
+    "GraphInfo",
+    "GraphTooLargeError",
+    "Term",
+    "analyze",
+    "grad_value",
+    "is_computed",
+    "parameter_role",
+    "weight_equation",
+]
+
+#: Ops that are a neuron's activation h = f(u): the value they read is a pre-activation u.
+ACTIVATIONS = frozenset({"relu", "sigmoid", "tanh", "softplus"})
+
+
+class GraphTooLargeError(ValueError):
+    """The graph has more nodes than a drawing can lay out in reasonable time."""
+
+
+def parameter_role(value: Value) -> Any:
+    """``autograd_mini.nn.parameter_role(value)`` when nn provides it, else None."""
+    try:
+        from autograd_mini import nn
+    except ImportError:
+        return None
+    role_of = getattr(nn, "parameter_role", None)
+    return role_of(value) if role_of is not None else None
+
+
+def grad_value(node: Value) -> float:
+    """``node.grad`` as a float (it is a Value after ``backward(create_graph=True)``)."""
+    g = node.grad
+    return float(g.data) if isinstance(g, Value) else float(g)
+
+
+def is_computed(root: Value) -> bool:
+    """Whether ``root.backward()`` has run: it is the only thing that sets root.grad = 1."""
+    return grad_value(root) == 1.0
+
+
+def safe_local_grads(node: Value) -> tuple[float, ...]:
+    """The op table's local derivatives; nan where one is undefined (e.g. d√x at 0)."""
+    try:
+        return local_grads(node)
+    except ArithmeticError:
+        return tuple(math.nan for _ in node.args)
+
+
+def _label_base(node: Value) -> str:
+    return node.label.split("_", 1)[0].strip().lower()
+
+
+@dataclass
+class GraphInfo:
+    """One graph, analysed once: nodes in topological order (root last), who reads each
+    node and at which argument position, display names, and the nn roles of its leaves."""
+
+    root: Value
+    order: list[Value]
+    index: dict[Value, int]
+    consumers: dict[Value, list[tuple[Value, int]]]
+    locals: dict[Value, tuple[float, ...]]
+    names: dict[Value, str] = field(default_factory=dict)
+    html_names: dict[Value, str] = field(default_factory=dict)
+    roles: dict[Value, Any] = field(default_factory=dict)
+
+    def name(self, node: Value) -> str:
+        return self.names[node]
+
+    @property
+    def backward_order(self) -> list[Value]:
+        """The order ``backward()`` visits nodes in: reverse topological, root first. Each
+        node's gradient is complete when it is visited."""
+        return self.order[::-1]
+
+    def is_preactivation(self, node: Value) -> bool:
+        """Whether ``node`` is a neuron's u (so its grad is the chapter's δ = ∂L/∂u): a
+        ``linear`` node, or in expanded form a sum that feeds an activation, adds a bias
+        (nn role "b"), or is labelled ``u…`` (or ``y…``: an output without activation)."""
+        op = node.op
+        if op == "linear":
+            return True
+        if op not in ("add", "sum"):
+            return False
+        consumers = self.consumers[node]
+        if any(c.op in ACTIVATIONS for c, _ in consumers):
+            return True
+        if _label_base(node) in ("u", "y"):  # y = u for an output without activation
+            return True
+        # The sum that adds an nn bias, unless another sum continues it.
+        has_bias = any(_kind(self.roles.get(a)) == "b" for a in node.parents)
+        return has_bias and not any(c.op in ("add", "sum") for c, _ in consumers)
+
+    def feeds_delta(self, node: Value) -> bool:
+        """Whether ∂L/∂node is a neuron's δ: node is a u, or reaches one through single-use
+        sums with local derivative 1 (the partial sums of an expanded neuron)."""
+        while not self.is_preactivation(node):
+            if len(self.consumers[node]) != 1:
+                return False
+            parent, pos = self.consumers[node][0]
+            if parent.op not in ("add", "sum", "linear") or self.locals[parent][pos] != 1.0:
+                return False
+            node = parent
+        return True
+
+    def is_weight_like(self, node: Value) -> bool:
+        """Leaves whose gradient gets an equation: nn weights and biases, any leaf in a
+        weight or bias slot of a ``linear`` node, and leaves labelled ``w…``/``b…``."""
+        if node.operation is not None:
+            return False
+        if _kind(self.roles.get(node)) in ("w", "b"):
+            return True
+        if _label_base(node) in ("w", "b"):
+            return True
+        return any(c.op == "linear" and pos < len(c.args) // 2 for c, pos in self.consumers[node])
+
+    def adjoints(self) -> dict[Value, float]:
+        """∂root/∂node for every node, for ONE backward pass, from the op table's local
+        derivatives: what ``root.backward()`` gives (leaves' ``.grad`` also adds earlier
+        passes)."""
+        adj = dict.fromkeys(self.order, 0.0)
+        adj[self.root] = 1.0
+        for node in reversed(self.order):
+            g = adj[node]
+            for a, p in zip(node.args, self.locals[node], strict=True):
+                if isinstance(a, Value):
+                    adj[a] += p * g
+        return adj
+
+
+def _kind(role: Any) -> str | None:
+    return getattr(role, "kind", None)
+
+
+def analyze(root: Value, *, max_nodes: int | None = None, what: str = "draw_graph") -> GraphInfo:
+    """Analyse the graph below ``root``; GraphTooLargeError past ``max_nodes`` nodes."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{what}: expected a Value to draw, got {type(root).__name__}: {root!r}")
+    order = topological_order(root)
+    if max_nodes is not None and len(order) > max_nodes:
+        raise GraphTooLargeError(
+            f"{what}: the graph has {len(order):,} nodes, more than max_nodes={max_nodes:,} "
+            "(Graphviz needs minutes for 100,000 nodes and the picture would be unreadable). "
+            "Draw a part of it: one neuron (draw_graph(neuron.u) after a forward call), the "
+            "loss of one sample (draw_graph(loss(model(xs[0]), ys[0]))), or a small model; "
+            f"or pass max_nodes={len(order)} to draw it anyway."
+        )
+    index = {n: i for i, n in enumerate(order)}
+    consumers: dict[Value, list[tuple[Value, int]]] = {n: [] for n in order}
+    locals_: dict[Value, tuple[float, ...]] = {}
+    for n in order:
+        locals_[n] = safe_local_grads(n)
+        for pos, a in enumerate(n.args):
+            if isinstance(a, Value):
+                consumers[a].append((n, pos))
+    info = GraphInfo(root, order, index, consumers, locals_)
+    for n in order:
+        if n.operation is None:
+            role = parameter_role(n)
+            if role is not None:
+                info.roles[n] = role
+        if n.label:
+            info.names[n] = pretty(n.label)
+            info.html_names[n] = pretty_html(n.label)
+        else:
+            auto = "L" if n is root else "v" + (subscript(str(index[n] + 1)) or "")
+            info.names[n] = auto
+            info.html_names[n] = f"<I>{auto}</I>"
+    return info
+
+
+class Term(NamedTuple):
+    """One term local · upstream of a leaf's gradient: ``local`` = ∂c/∂w read from the op
+    table, ``upstream`` = ∂L/∂c, and ``kind`` "h·δ" (a weight feeding a neuron's u), "δ" (a
+    bias) or "" when ∂L/∂c is not a neuron's δ."""
+
+    local: float
+    upstream: float
+    kind: str
+
+
+def _term_kind(info: GraphInfo, c: Value, pos: int) -> str:
+    if c.op == "linear":
+        return "δ" if pos == len(c.args) - 1 else ("h·δ" if pos < len(c.args) // 2 else "")
+    if c.op in ("add", "sum") and info.feeds_delta(c):  # expanded form: the bias
+        return "δ"
+    if c.op == "mul" and info.feeds_delta(c):  # expanded form: w·h inside u
+        return "h·δ"
+    return ""
+
+
+def weight_equation(
+    info: GraphInfo, leaf: Value, grad: Callable[[Value], float], *, max_terms: int = 3
+) -> str | None:
+    """``∂L/∂w = h·δ = 11 × 26 = 286`` for a weight-like leaf, from the op table's local
+    derivatives and its consumers' grads; None when it would not equal ``grad(leaf)`` (e.g.
+    a leaf that accumulated several backward passes) or the leaf has no consumers."""
+    terms = [
+        Term(info.locals[c][pos], grad(c), _term_kind(info, c, pos))
+        for c, pos in info.consumers[leaf]
+    ]
+    if not terms:
+        return None
+    total = math.fsum(t.local * t.upstream for t in terms)
+    if not math.isclose(total, grad(leaf), rel_tol=1e-9, abs_tol=1e-12):
+        return None
+    lhs = f"∂{info.name(info.root)}/∂{info.name(leaf)}"
+    if len(terms) > max_terms:
+        return f"{lhs} = Σ over {len(terms)} uses = {num(total)}"
+    kinds = {t.kind for t in terms}
+    if kinds == {"δ"} and len(terms) == 1:
+        return f"{lhs} = δ = {num(total)}"
+    rule = ""
+    if len(kinds) == 1 and "" not in kinds:
+        rule = ("" if len(terms) == 1 else "Σ ") + terms[0].kind + " = "
+    body = " + ".join(product([t.local, t.upstream]) for t in terms)
+    return f"{lhs} = {rule}{body} = {num(total)}"

@@ -1,0 +1,589 @@
+"""Graphviz pictures: the computation graph (:func:`draw_graph`), the chapter's network
+picture (:func:`draw_network`) and :func:`render` to svg/png/pdf/dot.
+
+``graphviz`` (the Python package) is imported here, never by ``import autograd_mini``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from autograd_mini.engine import Value
+from autograd_mini.viz._analysis import (
+    ACTIVATIONS,
+    GraphInfo,
+    analyze,
+    grad_value,
+    is_computed,
+    parameter_role,
+    weight_equation,
+)
+from autograd_mini.viz._explain import op_text
+from autograd_mini.viz._text import MARK, dot_escape, num, pretty, subscript
+
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = [
+    "GraphvizNotFoundError",
+    "GraphvizNotInstalledWarning",
+    "draw_graph",
+    "draw_network",
+    "render",
+]
+
+FONT = "DejaVu Sans"
+INSTALL_HINT = (
+    "Install Graphviz's `dot` program: `sudo apt-get install graphviz` (Debian/Ubuntu), "
+    "`brew install graphviz` (macOS), `conda install graphviz`, or see https://graphviz.org/download/"
+)
+
+# |grad| shading, light to dark, one colour per decade (ColorBrewer "Oranges").
+_SHADES = ["#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801"]
+_ZERO = "#e0e0e0"
+_NONE = "#ffffff"
+_EDGE = "#1f5fa8"
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program is not installed (the message says how to install it)."""
+
+
+class GraphvizNotInstalledWarning(UserWarning):
+    """render() wrote only the .dot source because Graphviz's ``dot`` is not installed."""
+
+
+def _graphviz() -> Any:
+    try:
+        import graphviz
+    except ImportError as error:
+        raise ImportError(
+            "autograd_mini.viz needs the `graphviz` Python package: "
+            "pip install 'autograd-mini[viz]' (and Graphviz's `dot` program: "
+            "sudo apt-get install graphviz)"
+        ) from error
+    return graphviz
+
+
+# -- shading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Shading:
+    """Maps |grad| to a fill colour on a log scale: one shade per decade, the top decade of
+    the graph darkest; |grad| = 0 is grey, not-yet-computed is white."""
+
+    top: int = 0
+    decades: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, grads: list[float]) -> Shading:
+        mags = [abs(g) for g in grads if g != 0 and math.isfinite(g)]
+        if not mags:
+            return cls()
+        top = math.floor(math.log10(max(mags)))
+        low = max(math.floor(math.log10(min(mags))), top - len(_SHADES) + 1)
+        return cls(top, list(range(top, low - 1, -1)))
+
+    def level(self, g: float) -> int:
+        if not math.isfinite(g):
+            return len(_SHADES) - 1
+        d = math.floor(math.log10(abs(g)))
+        return max(0, len(_SHADES) - 1 - (self.top - d))
+
+    def fill(self, g: float | None) -> tuple[str, str]:
+        """(fill colour, font colour) for a grad (None: not yet computed)."""
+        if g is None:
+            return _NONE, "black"
+        if g == 0:
+            return _ZERO, "black"
+        level = self.level(g)
+        return _SHADES[level], "white" if level == len(_SHADES) - 1 else "black"
+
+    def legend(self, computed: bool, show_local: bool) -> str:
+        """The legend node's HTML-like label: shades per decade, then the notation."""
+        rows = ['<TR><TD COLSPAN="2"><B>|grad| (log scale)</B></TD></TR>']
+        rows += [_legend_row(f"1e{d} … 1e{d + 1}", self.fill(10.0**d)[0]) for d in self.decades]
+        rows.append(_legend_row("0", _ZERO))
+        if not computed:
+            rows.append(_legend_row("not yet computed: call backward()", "white", "—"))
+        if show_local:
+            swatch = f'<FONT COLOR="{_EDGE}">2</FONT>'
+            rows.append(_legend_row("on an edge: local derivative ∂out/∂in", "white", swatch))
+        rows.append(_legend_row("∂L/∂u at a neuron&#39;s pre-activation u", "white", "δ"))
+        return (
+            '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2" '
+            f'COLOR="#999999">{"".join(rows)}</TABLE>>'
+        )
+
+
+def _legend_row(text: str, colour: str, swatch: str = " ") -> str:
+    return f'<TR><TD BGCOLOR="{colour}" WIDTH="18">{swatch}</TD><TD ALIGN="LEFT">{text}</TD></TR>'
+
+
+# -- the computation graph --------------------------------------------------------------------
+
+
+@dataclass
+class GraphStyle:
+    """What one picture shows. ``grad`` returns a node's grad, None when not yet computed;
+    ``dynamic`` (stepper pages) marks the texts that are filled in step by step."""
+
+    grad: Callable[[Value], float | None]
+    show_grad: bool = True
+    show_delta: bool = True
+    show_local: bool = True
+    rankdir: str = "LR"
+    shade: bool = True
+    dynamic: dict[str, list[str]] | None = None
+
+
+def node_id(info: GraphInfo, node: Value) -> str:
+    """The DOT/SVG id of a value node: ``v`` and its 1-based topological index."""
+    return f"v{info.index[node] + 1}"
+
+
+def _annotations(info: GraphInfo, node: Value, style: GraphStyle) -> list[str]:
+    g = style.grad(node)
+    if g is None or not style.show_delta:
+        return []
+    root = info.name(info.root)
+    if info.is_preactivation(node):
+        return [f"δ = ∂{root}/∂u = {num(g)}"]
+    if info.is_weight_like(node):
+
+        def known(n: Value) -> float:
+            value = style.grad(n)
+            return math.nan if value is None else value
+
+        eq = weight_equation(info, node, known)
+        return [eq] if eq is not None else []
+    return []
+
+
+def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, font: str) -> str:
+    g = style.grad(node)
+    cells = [
+        f"<TD><B>{info.html_names[node]}</B></TD>",
+        f"<TD>data {dot_escape(num(node.data))}</TD>",
+    ]
+    texts: list[str] = []
+    if style.show_grad:
+        texts.append(f"grad {num(g)}" if g is not None else "grad —")
+    extra = _annotations(info, node, style)
+    if style.dynamic is not None:
+        # Stepper: mark the texts the page hides until the node is visited.
+        style.dynamic[node_id(info, node)] = [MARK + t for t in texts + extra]
+        texts = [MARK + t for t in texts]
+        extra = [MARK + t for t in extra]
+    cells += [f"<TD>{dot_escape(t)}</TD>" for t in texts]
+    rows = ["<TR>" + "".join(cells) + "</TR>"]
+    rows += [
+        f'<TR><TD COLSPAN="{len(cells)}"><FONT POINT-SIZE="10">{dot_escape(t)}</FONT></TD></TR>'
+        for t in extra
+    ]
+    table = (
+        f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}" '
+        f'COLOR="#444444">{"".join(rows)}</TABLE>'
+    )
+    return f'<<FONT COLOR="{font}">{table}</FONT>>'
+
+
+def _neuron_parts_in(info: GraphInfo, u: Value) -> tuple[set[tuple[int, int]], list[Value]]:
+    """The nn (layer, neuron) keys of the parameters under a pre-activation u, and the
+    partial sums and products of an expanded neuron between them and u."""
+    keys: set[tuple[int, int]] = set()
+    inner: list[Value] = []
+    stack = list(u.parents)
+    while stack:
+        node = stack.pop()
+        role = info.roles.get(node)
+        if role is not None:
+            keys.add((role.layer, role.neuron))
+        elif node.op in ("add", "sum", "mul") and len(info.consumers[node]) == 1:
+            inner.append(node)
+            stack.extend(node.parents)
+    return keys, inner
+
+
+def _groups(info: GraphInfo) -> dict[Value, tuple[int, int]]:
+    """(layer, neuron) for the nodes of an nn neuron: its parameters, u, h and (expanded
+    form) the partial sums between them."""
+    group: dict[Value, tuple[int, int]] = {}
+    for node, role in info.roles.items():
+        group[node] = (role.layer, role.neuron)
+    for node in info.order:
+        if not info.is_preactivation(node):
+            continue
+        keys, inner = _neuron_parts_in(info, node)
+        if len(keys) != 1:
+            continue
+        (key,) = keys
+        for member in [node, *inner]:
+            group[member] = key
+        for c, _ in info.consumers[node]:
+            if c.op in ACTIVATIONS:
+                group[c] = key
+    return group
+
+
+def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digraph:
+    """The Digraph of a computation graph, micrograd-style: value nodes (label, data, grad,
+    δ or ∂L/∂w = h·δ) and op nodes between them; edges carry local derivatives."""
+    gv = _graphviz()
+    dot = gv.Digraph("autograd", graph_attr={"rankdir": style.rankdir})
+    dot.attr(fontname=FONT, labelloc="t", nodesep="0.25", ranksep="0.35")
+    if title:
+        dot.attr(label=f"<{title}>")
+    dot.attr("node", fontname=FONT, fontsize="11", shape="plain")
+    dot.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.6", color="#555555")
+    grads = [g for g in (style.grad(n) for n in info.order) if g is not None]
+    shading = Shading.of(grads) if style.shade else Shading()
+    groups = _groups(info)
+    clusters: dict[int, dict[int, list[tuple[str, dict[str, str]]]]] = {}
+    for node in info.order:
+        nid = node_id(info, node)
+        fill, font = shading.fill(style.grad(node)) if style.shade else (_NONE, "black")
+        entries = [(nid, {"label": _value_label(info, node, style, fill, font), "id": nid})]
+        if node.operation is not None:
+            text = dot_escape(op_text(node))
+            entries.append(
+                (
+                    f"op{nid}",
+                    {
+                        "label": f"<{text}>",
+                        "shape": "ellipse",
+                        "style": "filled",
+                        "fillcolor": "#eeeeee",
+                        "margin": "0.04,0.02",
+                        "height": "0.3",
+                    },
+                )
+            )
+        key = groups.get(node)
+        for name, attrs in entries:
+            if key is None:
+                dot.node(name, **attrs)
+            else:
+                clusters.setdefault(key[0], {}).setdefault(key[1], []).append((name, attrs))
+    _add_clusters(dot, clusters)
+    for node in info.order:
+        if node.operation is None:
+            continue
+        nid = node_id(info, node)
+        for a, p in zip(node.args, info.locals[node], strict=True):
+            if not isinstance(a, Value):
+                continue
+            label = (
+                f'<<FONT COLOR="{_EDGE}">{dot_escape(num(p))}</FONT>>' if style.show_local else None
+            )
+            dot.edge(node_id(info, a), f"op{nid}", label=label)
+        dot.edge(f"op{nid}", nid)
+    if style.shade:
+        dot.node(
+            "legend",
+            label=shading.legend(
+                grads != [] and style.grad(info.root) is not None, style.show_local
+            ),
+        )
+    return dot
+
+
+def _add_clusters(
+    dot: Any, clusters: dict[int, dict[int, list[tuple[str, dict[str, str]]]]]
+) -> None:
+    for layer in sorted(clusters):
+        with dot.subgraph(name=f"cluster_layer{layer}") as lg:
+            lg.attr(label=f"layer {layer}", style="rounded", color="#bbbbbb", fontsize="11")
+            for neuron in sorted(clusters[layer]):
+                with lg.subgraph(name=f"cluster_layer{layer}_neuron{neuron}") as ng:
+                    ng.attr(label=f"neuron {neuron}", style="dashed,rounded", color="#cccccc")
+                    for name, attrs in clusters[layer][neuron]:
+                        ng.node(name, **attrs)
+
+
+def draw_graph(
+    root: Value,
+    *,
+    show_grad: bool = True,
+    show_delta: bool = True,
+    show_local: bool = True,
+    rankdir: str = "LR",
+    max_nodes: int = 2000,
+) -> graphviz.Digraph:
+    """Draw the computation graph below ``root`` (a ``graphviz.Digraph``; Jupyter shows it).
+
+    Every value node shows its label (``w_11`` drawn as w₁₁), data and grad; op nodes (the
+    op table's symbol, with any constant arguments) sit between values; every edge carries
+    the local derivative ∂out/∂in at the forward values, from the op table. A neuron's
+    pre-activation u shows δ = ∂L/∂u, a weight shows ∂L/∂w = h·δ with numbers (only when it
+    equals the weight's grad). Nodes are shaded by |grad| on a log scale (legend), so
+    vanishing gradients stand out; nn neurons and layers are grouped in clusters.
+
+    Before ``root.backward()`` (root.grad ≠ 1) grads of 0 show as "—", not yet computed.
+    More than ``max_nodes`` nodes raise :class:`GraphTooLargeError` (draw a part instead).
+    """
+    info = analyze(root, max_nodes=max_nodes)
+    computed = is_computed(root)
+
+    def grad(node: Value) -> float | None:
+        g = grad_value(node)
+        return g if computed or g != 0 else None
+
+    style = GraphStyle(grad, show_grad, show_delta, show_local, rankdir)
+    return build_graph(info, style, graph_title(info, computed))
+
+
+def graph_title(info: GraphInfo, computed: bool) -> str:
+    root = info.root
+    state = (
+        "grads after backward()"
+        if computed
+        else f"grads not yet computed: call {dot_escape(info.name(root))}.backward()"
+    )
+    return f"{info.html_names[root]} = {dot_escape(num(root.data))}  ·  {state}"
+
+
+# -- the network picture ----------------------------------------------------------------------
+
+
+@dataclass
+class _Neuron:
+    weights: list[Value]
+    bias: Value | None
+    u: Value | None
+    h: Value | None
+
+
+def _neuron_parts(neuron: Any) -> _Neuron:
+    params = list(neuron.parameters())
+    roles = [parameter_role(p) for p in params]
+    if all(r is not None for r in roles):
+        ws = sorted((r.index, p) for p, r in zip(params, roles, strict=True) if r.kind == "w")
+        weights = [p for _, p in ws]
+        bias = next((p for p, r in zip(params, roles, strict=True) if r.kind == "b"), None)
+    elif hasattr(neuron, "w"):
+        weights, bias = list(neuron.w), getattr(neuron, "b", None)
+    else:
+        weights, bias = params[:-1], params[-1]
+    return _Neuron(weights, bias, getattr(neuron, "u", None), getattr(neuron, "h", None))
+
+
+def _layers_of(model: Any) -> list[list[_Neuron]]:
+    if hasattr(model, "neurons_by_layer"):
+        return [[_neuron_parts(n) for n in layer] for layer in model.neurons_by_layer()]
+    if hasattr(model, "layers"):
+        layers = list(model.layers)
+    elif hasattr(model, "neurons"):
+        layers = [model]
+    else:
+        return [[_neuron_parts(model)]]
+    return [[_neuron_parts(n) for n in layer.neurons] for layer in layers]
+
+
+def _inputs_of(neurons: list[_Neuron]) -> list[float | None]:
+    n = len(neurons[0].weights)
+    for neuron in neurons:
+        u = neuron.u
+        if isinstance(u, Value) and u.op == "linear" and len(u.args) == 2 * n + 1:
+            return [float(a.data if isinstance(a, Value) else a) for a in u.args[n : 2 * n]]
+    return [None] * n
+
+
+def _idx(*ks: int) -> str:
+    """Chapter-style index subscript: ₁₂ while every index is one digit, else ₁,₁₂."""
+    text = ",".join(map(str, ks)) if any(k >= 10 for k in ks) else "".join(map(str, ks))
+    return subscript(text) or text
+
+
+def _neuron_label(name: str, layer: int, j: int, neuron: _Neuron, computed: bool) -> str:
+    """A neuron's circle: its name (h₁₁, or y for an output) and then, from the last forward
+    call, u and h; δ = ∂L/∂u after backward(); and its bias."""
+    rows = [f"<B>{dot_escape(name)}</B>"]
+    if neuron.u is not None:
+        rows.append(dot_escape(f"u{_idx(layer, j)} = {num(neuron.u.data)}"))
+        if neuron.h is not None:
+            rows.append(dot_escape(f"{name} = {num(neuron.h.data)}"))
+        if computed:
+            rows.append(dot_escape(f"δ = {num(grad_value(neuron.u))}"))
+    if neuron.bias is not None:
+        rows.append(dot_escape(f"b = {num(neuron.bias.data)}"))
+    return "<" + "<BR/>".join(rows) + ">"
+
+
+def _keep_order(col: Any, ids: list[str]) -> None:
+    """Invisible edges inside a column so dot keeps neurons in their index order."""
+    for a, b in itertools.pairwise(ids):
+        col.edge(a, b, style="invis")
+
+
+def draw_network(
+    model: Any, *, edge_labels: bool | None = None, rankdir: str = "LR"
+) -> graphviz.Digraph:
+    """The chapter's picture of a network: circles in columns (inputs, hidden layers,
+    output), each edge labelled with its weight (``w = 3``, and ∂L/∂w after backward),
+    each neuron showing u, h and, after ``backward()``, δ = ∂L/∂u from its last forward call.
+
+    ``model`` is an ``autograd_mini.nn`` MLP, Layer or Neuron (or anything shaped like one:
+    ``.layers`` of ``.neurons`` with ``parameters()``, ``.u``, ``.h``). ``edge_labels``
+    defaults to on for up to 40 edges; edge colour is the weight's sign (blue +, red −)
+    and its width grows with |w|.
+    """
+    gv = _graphviz()
+    layers = _layers_of(model)
+    if not layers or not layers[0]:
+        raise ValueError(f"draw_network: {type(model).__name__} has no neurons to draw")
+    n_edges = sum(len(n.weights) for layer in layers for n in layer)
+    labels = n_edges <= 40 if edge_labels is None else edge_labels
+    us = [n.u for layer in layers for n in layer if isinstance(n.u, Value)]
+    computed = any(grad_value(u) != 0 for u in us)
+    wmax = (
+        max((abs(w.data) for layer in layers for n in layer for w in n.weights), default=1.0) or 1.0
+    )
+    dot = gv.Digraph(
+        "network",
+        graph_attr={
+            "rankdir": rankdir,
+            "nodesep": "0.3",
+            "ranksep": "1.4",
+            # Straight lines read like the chapter's figure; labels need curves to stay clear.
+            "splines": "true" if labels else "line",
+        },
+    )
+    dot.attr(
+        "node", fontname=FONT, fontsize="11", shape="circle", style="filled", fillcolor="#f7f7f7"
+    )
+    dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.5")
+    state = (
+        "after backward()" if computed else ("δ not yet computed" if us else "no forward call yet")
+    )
+    dot.attr(label=f"<{dot_escape(state)}>", labelloc="t", fontname=FONT)
+    prev = []
+    with dot.subgraph(name="inputs") as col:
+        col.attr(rank="same")
+        for i, x in enumerate(_inputs_of(layers[0]), start=1):
+            text = f"x{_idx(i)}" + ("" if x is None else f"<BR/>{dot_escape(num(x))}")
+            col.node(f"x{i}", label=f"<{text}>", fillcolor="#e8f0fe")
+            prev.append(f"x{i}")
+        _keep_order(col, prev)
+    for li, layer in enumerate(layers, start=1):
+        last = li == len(layers)
+        ids = []
+        with dot.subgraph(name=f"layer{li}") as col:
+            col.attr(rank="same")
+            for j, neuron in enumerate(layer, start=1):
+                nid = f"n{li}_{j}"
+                name = (
+                    f"y{_idx(j)}"
+                    if last and len(layer) > 1
+                    else ("y" if last else f"h{_idx(li, j)}")
+                )
+                fill = "#fff5eb" if last else "#f7f7f7"
+                col.node(nid, label=_neuron_label(name, li, j, neuron, computed), fillcolor=fill)
+                ids.append(nid)
+            _keep_order(col, ids)
+        for j, neuron in enumerate(layer, start=1):
+            for src, w in zip(prev, neuron.weights, strict=False):
+                colour = "#1f5fa8" if w.data >= 0 else "#c0392b"
+                width = 0.6 + 2.4 * abs(w.data) / wmax
+                attrs = {"color": colour, "penwidth": f"{width:.2f}"}
+                if labels:
+                    name = pretty(w.label) if w.label else "w"
+                    text = f"{name} = {num(w.data)}"
+                    if computed:
+                        text += f"\n∂L/∂w = {num(grad_value(w))}"
+                    attrs["label"] = (
+                        "<" + "<BR/>".join(dot_escape(t) for t in text.split("\n")) + ">"
+                    )
+                    attrs["fontcolor"] = colour
+                dot.edge(src, f"n{li}_{j}", **attrs)
+        prev = ids
+    return dot
+
+
+# -- output -----------------------------------------------------------------------------------
+
+_FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
+
+
+def dot_program() -> str | None:
+    """The path of Graphviz's ``dot`` program, or None when it is not installed."""
+    return shutil.which("dot")
+
+
+def pipe_svg(dot: Any, what: str) -> str:
+    """``dot -Tsvg`` of a Digraph as text; GraphvizNotFoundError when dot is missing."""
+    return _pipe(dot, "svg", what).decode("utf-8")
+
+
+def _pipe(dot: Any, fmt: str, what: str) -> bytes:
+    gv = _graphviz()
+    try:
+        data: bytes = dot.pipe(format=fmt, quiet=True)
+    except gv.ExecutableNotFound:
+        raise GraphvizNotFoundError(
+            f"{what}: Graphviz's `dot` program was not found. {INSTALL_HINT}"
+        ) from None
+    except gv.CalledProcessError as error:
+        stderr = (
+            error.stderr.decode("utf-8", "replace")
+            if isinstance(error.stderr, bytes)
+            else str(error.stderr)
+        )
+        raise RuntimeError(f"{what}: Graphviz's `dot -T{fmt}` failed: {stderr.strip()}") from None
+    return data
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def render(graph: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``graph`` (a Digraph from :func:`draw_graph`/:func:`draw_network`) to ``path``;
+    the format comes from the suffix: .svg, .png, .pdf, or .dot/.gv (the DOT source).
+
+    Returns the path written. When Graphviz's ``dot`` program is missing, the DOT source is
+    written next to it (``name.dot``), ONE :class:`GraphvizNotInstalledWarning` says how to
+    install Graphviz, and that .dot path is returned.
+    """
+    out = Path(path)
+    fmt = _FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"render: can't tell the format of {str(out)!r}; use one of {', '.join(_FORMATS)}"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    source = str(graph.source).encode("utf-8")
+    if fmt == "dot":
+        _write_atomic(out, source)
+        return out
+    try:
+        data = _pipe(graph, fmt, "render")
+    except GraphvizNotFoundError:
+        fallback = out.with_suffix(".dot")
+        _write_atomic(fallback, source)
+        warnings.warn(
+            f"render: Graphviz's `dot` program is not installed, so {out} was not drawn; "
+            f"its DOT source is in {fallback}. {INSTALL_HINT}",
+            GraphvizNotInstalledWarning,
+            stacklevel=2,
+        )
+        return fallback
+    _write_atomic(out, data)
+    return out

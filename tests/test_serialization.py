@@ -1,0 +1,225 @@
+"""Model files: exact round trips, atomic writes, and one clear error for every bad file."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograd_mini.nn import FORMAT_NAME, FORMAT_VERSION, MLP, ModelFileError
+
+
+def _outputs(model: MLP, xs: list[list[float]]) -> list[Any]:
+    out = []
+    for x in xs:
+        y = model(x)
+        out.append(y.data if not isinstance(y, list) else [v.data for v in y])
+    return out
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> tuple[MLP, Path]:
+    model = MLP(3, [5, 4, 2], "tanh", seed=9)
+    path = tmp_path / "model.json"
+    model.save(path)
+    return model, path
+
+
+def _content(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
+def _write(path: Path, content: object) -> Path:
+    path.write_text(json.dumps(content))
+    return path
+
+
+class TestRoundTrip:
+    @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "linear"])
+    def test_bit_identical_outputs(self, tmp_path: Path, activation: str) -> None:
+        model = MLP(4, [7, 3], activation, output_activation="sigmoid", seed=1)
+        rng = random.Random(0)
+        for p in model.parameters():  # awkward floats: full precision must survive
+            p.data = rng.gauss(0, 1) / 3 + 1e-17
+        model.save(tmp_path / "m.json")
+        loaded = MLP.load(tmp_path / "m.json")
+        xs = [[rng.uniform(-3, 3) for _ in range(4)] for _ in range(20)]
+        assert _outputs(loaded, xs) == _outputs(model, xs)
+        assert [p.data for p in loaded.parameters()] == [p.data for p in model.parameters()]
+        assert [n for n, _ in loaded.named_parameters()] == [n for n, _ in model.named_parameters()]
+        assert (loaded.activation, loaded.output_activation) == (activation, "sigmoid")
+
+    def test_file_content(self, saved: tuple[MLP, Path]) -> None:
+        model, path = saved
+        content = _content(path)
+        assert content["format"] == FORMAT_NAME and content["version"] == FORMAT_VERSION
+        assert content["architecture"] == {
+            "nin": 3,
+            "nouts": [5, 4, 2],
+            "activation": "tanh",
+            "output_activation": "linear",
+        }
+        assert content["layers"][1]["weights"][2][3] == model.layers[1].neurons[2].w[3].data
+        assert b"pickle" not in path.read_bytes()
+
+    def test_load_does_not_touch_global_random(self, saved: tuple[MLP, Path]) -> None:
+        state = random.getstate()
+        MLP.load(saved[1])
+        assert random.getstate() == state
+
+    def test_str_path_and_overwrite(self, tmp_path: Path) -> None:
+        path = str(tmp_path / "m.json")
+        MLP(2, [1], seed=0).save(path)
+        MLP(2, [3, 1], seed=1).save(path)
+        assert MLP.load(path).nouts == [3, 1]
+        assert sorted(os.listdir(tmp_path)) == ["m.json"]
+
+
+class TestAtomicWrite:
+    def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(
+        self, saved: tuple[MLP, Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _, path = saved
+        before = path.read_bytes()
+
+        def crash(src: str, dst: str) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "replace", crash)
+        with pytest.raises(ModelFileError, match=r"cannot be written \(No space left on device"):
+            MLP(3, [2], seed=0).save(path)
+        assert path.read_bytes() == before
+        assert os.listdir(path.parent) == ["model.json"]
+
+    def test_an_interrupted_write_keeps_the_old_file(
+        self, saved: tuple[MLP, Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        _, path = saved
+        before = path.read_bytes()
+
+        def interrupted(fd: int) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(os, "fsync", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            MLP(3, [2], seed=0).save(path)
+        assert path.read_bytes() == before
+        assert os.listdir(path.parent) == ["model.json"]
+
+    def test_non_finite_parameters_are_not_saved(self, saved: tuple[MLP, Path]) -> None:
+        _, path = saved
+        before = path.read_bytes()
+        bad = MLP(3, [2], seed=0)
+        bad.layers[0].neurons[1].w[2].data = float("nan")
+        with pytest.raises(ModelFileError, match="non-finite parameter w_123 = nan"):
+            bad.save(path)
+        assert path.read_bytes() == before
+
+    def test_missing_folder(self, tmp_path: Path) -> None:
+        with pytest.raises(ModelFileError, match="cannot be written"):
+            MLP(2, [1], seed=0).save(tmp_path / "no" / "such" / "m.json")
+
+
+def _mutations() -> list[tuple[str, Any, str]]:
+    """(case, function editing the content, expected message part)."""
+
+    def set_(keys: list[Any], value: Any) -> Any:
+        def edit(c: dict[str, Any]) -> dict[str, Any]:
+            target = c
+            for k in keys[:-1]:
+                target = target[k]
+            target[keys[-1]] = value
+            return c
+
+        return edit
+
+    def drop(keys: list[Any]) -> Any:
+        def edit(c: dict[str, Any]) -> dict[str, Any]:
+            target = c
+            for k in keys[:-1]:
+                target = target[k]
+            del target[keys[-1]]
+            return c
+
+        return edit
+
+    return [
+        ("wrong format", set_(["format"], "keras"), "format is 'keras'"),
+        ("version 2", set_(["version"], 2), "unsupported version 2"),
+        ("version string", set_(["version"], "1"), "unsupported version '1'"),
+        ("version bool", set_(["version"], True), "unsupported version True"),
+        ("no version", drop(["version"]), "missing key 'version'"),
+        ("no architecture", drop(["architecture"]), "missing key 'architecture'"),
+        ("no nouts", drop(["architecture", "nouts"]), "missing key 'nouts' in architecture"),
+        ("no layers", drop(["layers"]), "missing key 'layers'"),
+        ("no biases", drop(["layers", 1, "biases"]), "missing key 'biases' in layers.1."),
+        ("bad activation", set_(["architecture", "activation"], "gelu"), "'gelu' is not one"),
+        ("zero width", set_(["architecture", "nouts", 0], 0), r"nouts\[0\] must be a positive"),
+        ("too few layers", drop(["layers", 2]), "'layers' has 2 entries, the architecture needs 3"),
+        ("short row", drop(["layers", 0, "weights", 1, 2]), r"weights\[1\] has 2 entries"),
+        ("missing row", drop(["layers", 2, "weights", 0]), "must be a list of 2 rows"),
+        ("short biases", drop(["layers", 1, "biases", 0]), r"layers\[1\]\.biases has 3 entries"),
+        ("string weight", set_(["layers", 0, "weights", 0, 0], "0.5"), "must be a number"),
+        ("bool weight", set_(["layers", 0, "weights", 0, 0], True), "must be a number"),
+        ("null bias", set_(["layers", 0, "biases", 0], None), "must be a number"),
+        ("layer not object", set_(["layers", 0], [1, 2]), r"layers\[0\] must be a JSON object"),
+    ]
+
+
+class TestBadFiles:
+    @pytest.mark.parametrize(
+        ("case", "edit", "match"), _mutations(), ids=[m[0] for m in _mutations()]
+    )
+    def test_each_problem_is_one_clear_error(
+        self, saved: tuple[MLP, Path], case: str, edit: Any, match: str
+    ) -> None:
+        _, path = saved
+        _write(path, edit(_content(path)))
+        with pytest.raises(ModelFileError, match=match) as error:
+            MLP.load(path)
+        assert str(path) in str(error.value) and isinstance(error.value, ValueError)
+
+    def test_truncated(self, saved: tuple[MLP, Path]) -> None:
+        _, path = saved
+        text = path.read_bytes()
+        for cut in (0, 1, len(text) // 2, len(text) - 3):
+            path.write_bytes(text[:cut])
+            with pytest.raises(ModelFileError, match=r"not valid JSON \(truncated or corrupt"):
+                MLP.load(path)
+
+    def test_corrupt_bytes(self, saved: tuple[MLP, Path]) -> None:
+        _, path = saved
+        data = bytearray(path.read_bytes())
+        data[40:44] = b"\xff\xfe\x00\x81"
+        path.write_bytes(bytes(data))
+        with pytest.raises(ModelFileError, match="not valid JSON"):
+            MLP.load(path)
+
+    @pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e400"])
+    def test_non_finite_weights(self, saved: tuple[MLP, Path], token: str) -> None:
+        _, path = saved
+        content = _content(path)
+        content["layers"][1]["weights"][0][0] = 12345.5
+        path.write_text(json.dumps(content).replace("12345.5", token))
+        with pytest.raises(ModelFileError, match=r"non-finite|not finite"):
+            MLP.load(path)
+
+    def test_not_an_object(self, tmp_path: Path) -> None:
+        with pytest.raises(ModelFileError, match="the file must be a JSON object, got list"):
+            MLP.load(_write(tmp_path / "m.json", [1, 2, 3]))
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        with pytest.raises(ModelFileError, match=r"cannot be read \(No such file"):
+            MLP.load(tmp_path / "absent.json")
+
+    def test_from_dict_validates_too(self) -> None:
+        with pytest.raises(ModelFileError, match="'<dict>': missing key 'format'"):
+            MLP.from_dict({})
+        model = MLP(2, [2, 1], seed=3)
+        assert [p.data for p in MLP.from_dict(model.to_dict()).parameters()] == [
+            p.data for p in model.parameters()
+        ]

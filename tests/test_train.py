@@ -1,0 +1,335 @@
+"""Training: the done-when runs (moons, spiral, wine toy, a real data set), fit's history,
+progress bar, divergence error and the compiled branch."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import random
+import subprocess
+import sys
+import types
+from typing import Any
+
+import pytest
+
+from autograd_mini import Value, datasets, losses
+from autograd_mini.nn import MLP
+from autograd_mini.optim import SGD, Adam
+from autograd_mini.train import History, TrainingDivergedError, evaluate, fit
+
+
+def test_moons_with_micrograds_demo_loop_reaches_100_percent() -> None:
+    """micrograd's notebook loop, unchanged but for the imports: MLP 2-16-16-1, max-margin
+    loss, L2 1e-4, 100 SGD steps with lr = 1 − 0.9k/100."""
+    random.seed(1337)
+    xs, ys = datasets.moons()
+    model = MLP(2, [16, 16, 1])
+    for k in range(100):
+        scores = [model([Value(a), Value(b)]) for a, b in xs]
+        data_losses = [(1 + -y * s).relu() for y, s in zip(ys, scores, strict=True)]
+        total = sum(data_losses) * (1.0 / len(data_losses)) + 1e-4 * sum(
+            p * p for p in model.parameters()
+        )
+        model.zero_grad()
+        total.backward()
+        lr = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= lr * p.grad
+    accuracy = sum((y > 0) == (s.data > 0) for y, s in zip(ys, scores, strict=True)) / len(ys)
+    assert accuracy == 1.0
+    assert total.data < 0.05
+
+
+def test_spiral_three_classes_softmax_cross_entropy_adam() -> None:
+    xs, ys = datasets.spiral(40, 3)
+    model = MLP(2, [16, 16, 3], seed=0)
+    history = fit(
+        model,
+        xs,
+        ys,
+        loss=losses.cross_entropy,
+        optimizer=Adam(model.parameters(), lr=0.01),
+        epochs=40,
+        batch_size=10,
+        progress=False,
+    )
+    loss, accuracy = evaluate(model, xs, ys, loss="cross_entropy")
+    assert accuracy is not None and accuracy >= 0.95
+    assert history.loss[-1] < history.loss[0] / 5 and loss < 0.2
+
+
+def test_chapter_wine_example() -> None:
+    """4-3-2 network, softmax output: (3 years, 14 %, whiteness 0.2, blackness 0.8) is red."""
+    xs, ys = datasets.wine_toy(100)
+    scaler = datasets.Standardizer.fit(xs)
+    model = MLP(4, [3, 2], seed=0)
+    fit(
+        model,
+        scaler.transform(xs),
+        ys,
+        loss="cross_entropy",
+        optimizer=Adam(model.parameters(), lr=0.05),
+        epochs=60,
+        progress=False,
+    )
+    white, red = (p.data for p in losses.softmax(model(scaler.transform_one([3, 14, 0.2, 0.8]))))  # type: ignore[arg-type]
+    print(f"white {white:.4f}, red {red:.4f}")
+    assert red > white and red > 0.9
+    assert white + red == pytest.approx(1.0, abs=1e-15)
+    assert evaluate(model, scaler.transform(xs), ys, loss="cross_entropy")[1] == 1.0
+
+
+def test_real_data_set_held_out_accuracy() -> None:
+    pytest.importorskip("sklearn", reason="scikit-learn (the examples extra) is absent")
+    data = datasets.real("wine")
+    train_xs, train_ys, test_xs, test_ys = datasets.train_test_split(data.xs, data.ys, 0.3)
+    scaler = datasets.Standardizer.fit(train_xs)
+    model = MLP(13, [8, 3], seed=0)
+    fit(
+        model,
+        scaler.transform(train_xs),
+        train_ys,
+        loss="cross_entropy",
+        optimizer=Adam(model.parameters(), lr=0.01),
+        epochs=40,
+        batch_size=32,
+        progress=False,
+    )
+    _, accuracy = evaluate(model, scaler.transform(test_xs), test_ys, loss="cross_entropy")
+    print(f"held-out accuracy on {len(test_ys)} wines: {accuracy:.1%}")
+    assert accuracy is not None and accuracy >= 0.9
+
+
+class TestFit:
+    def test_history_structure_and_determinism(self) -> None:
+        xs, ys = datasets.xor(40)
+
+        def run() -> History:
+            model = MLP(2, [8, 1], "tanh", seed=1)
+            return fit(model, xs, ys, loss="bce", epochs=5, batch_size=8, progress=False)
+
+        h = run()
+        assert h.epochs == 5 and len(h.accuracy) == 5 and len(h.seconds) == 5
+        assert all(0 <= a <= 1 for a in h.accuracy) and all(s >= 0 for s in h.seconds)
+        assert h.as_dict()["loss"] == h.loss
+        again = run()
+        assert (again.loss, again.accuracy) == (h.loss, h.accuracy)
+
+    def test_full_batch_sgd_equals_a_hand_written_loop(self) -> None:
+        xs, ys = datasets.moons(20)
+        a, b = MLP(2, [4, 1], seed=2), MLP(2, [4, 1], seed=2)
+        h = fit(
+            a, xs, ys, loss="hinge", optimizer=SGD(a.parameters(), lr=0.1), epochs=3, progress=False
+        )
+        for _ in range(3):
+            b.zero_grad()
+            total = losses.mean([losses.hinge(b(x), y) for x, y in zip(xs, ys, strict=True)])  # type: ignore[arg-type]
+            total.backward()
+            for p in b.parameters():
+                p.data -= 0.1 * p.grad
+        assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+        assert len(h.accuracy) == 3  # hinge → sign accuracy
+
+    def test_numpy_arrays_work_like_lists(self) -> None:
+        np = pytest.importorskip("numpy")
+        xs, ys = datasets.spiral(6, 3)
+        runs = []
+        for data in [(xs, ys), (np.array(xs), np.array(ys))]:
+            model = MLP(2, [5, 3], seed=0)
+            runs.append(fit(model, *data, loss="cross_entropy", epochs=3, progress=False))
+        assert runs[0].loss == runs[1].loss and runs[0].accuracy == runs[1].accuracy
+        one_hot = np.eye(3)[ys]
+        model = MLP(2, [5, 3], seed=0)
+        h = fit(model, np.array(xs), one_hot, loss="cross_entropy", epochs=3, progress=False)
+        assert h.loss == pytest.approx(runs[0].loss, rel=1e-12) and h.accuracy == runs[0].accuracy
+
+    def test_regression_has_no_accuracy(self) -> None:
+        xs = [[x / 10] for x in range(10)]
+        ys = [2 * x[0] + 1 for x in xs]
+        model = MLP(1, [1], seed=0)
+        h = fit(
+            model,
+            xs,
+            ys,
+            loss="mse",
+            optimizer=SGD(model.parameters(), lr=0.5),
+            epochs=200,
+            progress=False,
+        )
+        assert h.accuracy == [] and h.loss[-1] < 1e-6
+        w, b = model.parameters()
+        assert (w.data, b.data) == (pytest.approx(2.0, abs=1e-3), pytest.approx(1.0, abs=1e-3))
+
+    def test_progress_bar_shows_loss_and_accuracy(self, capsys: pytest.CaptureFixture[str]) -> None:
+        pytest.importorskip("tqdm")
+        xs, ys = datasets.xor()
+        fit(MLP(2, [4, 1], seed=0), xs, ys, loss="bce", epochs=3, progress=True)
+        err = capsys.readouterr().err
+        assert "fit" in err and "3/3" in err and "loss=" in err and "acc=" in err
+
+    def test_missing_tqdm_is_a_clear_error(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+        with pytest.raises(ImportError, match="progress=False"):
+            fit(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], loss="hinge", epochs=1)
+
+    def test_nan_loss_names_the_epoch_and_leaves_weights_untouched(self) -> None:
+        xs, ys = datasets.xor()
+        model = MLP(2, [3, 1], seed=0)
+        calls = {"n": 0}
+
+        def poisoned(y: Value, t: int) -> Value:
+            calls["n"] += 1
+            factor = math.nan if calls["n"] > 8 else 1.0  # epochs 1 and 2 are fine
+            return losses.binary_cross_entropy_with_logits(y, t) * factor
+
+        with pytest.raises(TrainingDivergedError, match=r"became nan at epoch 3 \(batch 1\)") as e:
+            fit(
+                model,
+                xs,
+                ys,
+                loss=poisoned,
+                optimizer=SGD(model.parameters(), lr=0.1),
+                epochs=10,
+                progress=False,
+            )
+        assert e.value.epoch == 3 and e.value.history.epochs == 2
+        before = [p.data for p in model.parameters()]
+        assert all(math.isfinite(w) for w in before)
+
+    def test_a_real_divergence_is_caught(self) -> None:
+        xs = [[float(i)] for i in range(1, 6)]
+        ys = [100.0 * i for i in range(1, 6)]
+        model = MLP(1, [4, 1], "linear", seed=0)  # lr = 1 is far above 2/λ_max here
+        with pytest.raises(TrainingDivergedError, match=r"at epoch \d+ .*smaller learning rate"):
+            fit(
+                model,
+                xs,
+                ys,
+                loss="mse",
+                optimizer=SGD(model.parameters(), lr=1.0),
+                epochs=500,
+                progress=False,
+            )
+
+    @pytest.mark.parametrize(
+        ("kwargs", "error", "match"),
+        [
+            ({"loss": "l1"}, ValueError, "unknown loss 'l1'"),
+            ({"loss": "mse", "epochs": 0}, ValueError, "epochs must be a positive int"),
+            ({"loss": "mse", "batch_size": -2}, ValueError, "batch_size"),
+            ({"loss": 3}, TypeError, "loss must be a name or a function"),
+        ],
+    )
+    def test_bad_arguments(self, kwargs: dict[str, Any], error: type, match: str) -> None:
+        with pytest.raises(error, match=match):
+            fit(MLP(1, [1], seed=0), [[1.0]], [1.0], progress=False, **kwargs)
+
+    def test_mismatched_data(self) -> None:
+        with pytest.raises(ValueError, match="2 inputs but 1 targets"):
+            fit(MLP(1, [1], seed=0), [[1.0], [2.0]], [1.0], loss="mse", progress=False)
+
+
+def _fake_compiled_module() -> types.ModuleType:
+    """A stand-in for autograd_mini.compiled implementing its contract eagerly, to test
+    fit's compiled branch on its own."""
+    module = types.ModuleType("autograd_mini.compiled")
+    calls: list[int] = []
+
+    def compile_loss(model: MLP, loss: Any, x0: Any, y0: Any) -> Any:
+        calls.append(1)
+
+        def run(bx: list[Any], by: list[Any]) -> Any:
+            for p in model.parameters():
+                p.grad = 0.0
+            outs = [model(x) for x in bx]
+            total = losses.mean([loss(o, t) for o, t in zip(outs, by, strict=True)])
+            total.backward()
+            grads = [p.grad for p in model.parameters()]
+            for p in model.parameters():
+                p.grad = 123.0  # fit must overwrite these with result.grads
+            floats = [o.data if isinstance(o, Value) else [v.data for v in o] for o in outs]
+            return types.SimpleNamespace(loss=total.data, grads=grads, outputs=floats)
+
+        return run
+
+    module.compile_loss = compile_loss  # type: ignore[attr-defined]
+    module.calls = calls  # type: ignore[attr-defined]
+    return module
+
+
+def test_compiled_branch_follows_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _fake_compiled_module()
+    monkeypatch.setitem(sys.modules, "autograd_mini.compiled", fake)
+    xs, ys = datasets.spiral(10, 3)
+    a, b = MLP(2, [6, 3], seed=0), MLP(2, [6, 3], seed=0)
+    ha = fit(
+        a,
+        xs,
+        ys,
+        loss="cross_entropy",
+        optimizer=Adam(a.parameters(), lr=0.02),
+        epochs=4,
+        batch_size=10,
+        progress=False,
+        compiled=True,
+    )
+    hb = fit(
+        b,
+        xs,
+        ys,
+        loss="cross_entropy",
+        optimizer=Adam(b.parameters(), lr=0.02),
+        epochs=4,
+        batch_size=10,
+        progress=False,
+    )
+    assert fake.calls == [1]  # type: ignore[attr-defined]
+    assert ha.loss == hb.loss and ha.accuracy == hb.accuracy
+    assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("autograd_mini.compiled") is None,
+    reason="autograd_mini.compiled (the compiled batch path) is not available yet",
+)
+def test_compiled_training_matches_eager() -> None:
+    pytest.importorskip("numpy")
+    xs, ys = datasets.moons(40)
+    a, b = MLP(2, [8, 8, 1], seed=0), MLP(2, [8, 8, 1], seed=0)
+    ha = fit(
+        a,
+        xs,
+        ys,
+        loss="hinge",
+        optimizer=SGD(a.parameters(), lr=0.1, momentum=0.9),
+        epochs=5,
+        batch_size=20,
+        progress=False,
+        compiled=True,
+    )
+    hb = fit(
+        b,
+        xs,
+        ys,
+        loss="hinge",
+        optimizer=SGD(b.parameters(), lr=0.1, momentum=0.9),
+        epochs=5,
+        batch_size=20,
+        progress=False,
+    )
+    assert ha.loss == pytest.approx(hb.loss, rel=1e-9)
+    assert ha.accuracy == hb.accuracy
+    assert [p.data for p in a.parameters()] == pytest.approx(
+        [p.data for p in b.parameters()], rel=1e-9, abs=1e-12
+    )
+
+
+def test_importing_the_package_and_train_does_not_import_tqdm() -> None:
+    code = (
+        "import sys, autograd_mini, autograd_mini.nn, autograd_mini.train, "
+        "autograd_mini.datasets, autograd_mini.interop.torch\n"
+        "heavy = {'tqdm', 'numpy', 'torch', 'sklearn'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
