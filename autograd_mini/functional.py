@@ -1,4 +1,5 @@
 """Functional entry points over the engine, in the style of JAX: ``grad``, ``value_and_grad``,
+the second-order ``hessian`` and ``hvp``, ``gradients`` (PyTorch's ``torch.autograd.grad``)
 and the finite-difference checks ``numerical_grad`` and ``gradcheck``.
 
 ``f`` is any Python function of scalars built from Value operations (and plain arithmetic),
@@ -8,27 +9,65 @@ returning one Value.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, overload
 
-from autograd_mini.engine import Value
+from autograd_mini import anomaly
+from autograd_mini.engine import Value, _adjoints_graph, add_n, local_grads, topological_order
 
-__all__ = ["grad", "gradcheck", "numerical_grad", "value_and_grad"]
+__all__ = [
+    "grad",
+    "gradcheck",
+    "gradients",
+    "hessian",
+    "hvp",
+    "numerical_grad",
+    "value_and_grad",
+]
 
 ScalarFn = Callable[..., Any]
 
 
 def _as_value(out: object, f: ScalarFn) -> Value:
+    """f's result as one Value; a one-element sequence (grad of a 1-argument f) is unwrapped."""
+    if isinstance(out, (tuple, list)) and len(out) == 1:
+        out = out[0]
     if isinstance(out, Value):
         return out
     name = getattr(f, "__name__", repr(f))
+    if isinstance(out, (tuple, list)):
+        raise TypeError(
+            f"{name} must return one Value, got a {type(out).__name__} of {len(out)}: grad "
+            "differentiates a scalar (for second derivatives of a function of several "
+            "inputs take one component, e.g. lambda x, y: grad(f)(x, y)[0], or use hessian(f))"
+        )
     raise TypeError(f"{name} must return one Value, got {type(out).__name__}: {out!r}")
 
 
-def value_and_grad(f: ScalarFn) -> Callable[..., tuple[float, tuple[float, ...]]]:
-    """Return a function computing ``(f(*xs), (∂f/∂x₁, …, ∂f/∂xₙ))`` at plain numbers xs."""
+def _traced_inputs(xs: tuple[Any, ...]) -> list[Value] | None:
+    """Fresh input nodes when any x is a Value (a nested call), else None.
 
-    def evaluate(*xs: float) -> tuple[float, tuple[float, ...]]:
+    Each Value x becomes the node x + 0, so ∂f/∂xᵢ counts only the paths from this
+    argument even when the caller passes one Value twice or passes x and a function of x.
+    """
+    if not any(isinstance(x, Value) for x in xs):
+        return None
+    return [x + 0.0 if isinstance(x, Value) else Value(x) for x in xs]
+
+
+def value_and_grad(f: ScalarFn) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
+    """Return a function computing ``(f(*xs), (∂f/∂x₁, …, ∂f/∂xₙ))``.
+
+    At plain numbers xs the results are floats. When any xᵢ is a Value (``grad`` nested in
+    ``grad``, or a gradient penalty inside a loss) the results are Values built with
+    ``create_graph=True``, so they can be differentiated again.
+    """
+
+    def evaluate(*xs: Any) -> tuple[Any, tuple[Any, ...]]:
+        traced = _traced_inputs(xs)
+        if traced is not None:
+            out = _as_value(f(*traced), f)
+            return out, tuple(gradients(out, traced, create_graph=True))
         inputs = [Value(x) for x in xs]
         out = _as_value(f(*inputs), f)
         out.backward()
@@ -37,14 +76,24 @@ def value_and_grad(f: ScalarFn) -> Callable[..., tuple[float, tuple[float, ...]]
     return evaluate
 
 
-def grad(f: ScalarFn) -> Callable[..., tuple[float, ...]]:
-    """Return a function computing the tuple (∂f/∂x₁, …, ∂f/∂xₙ) at plain numbers xs."""
+def grad(f: ScalarFn, order: int = 1) -> Callable[..., tuple[Any, ...]]:
+    """Return a function computing the tuple (∂f/∂x₁, …, ∂f/∂xₙ) at xs.
+
+    Floats in, floats out; Values in, differentiable Values out (see :func:`value_and_grad`),
+    so ``grad(grad(f))`` is the second derivative of a one-argument f: a one-element result
+    counts as a scalar. ``order=k`` nests ``grad`` k times, e.g. ``grad(f, order=2)(2.0)``
+    is ``(f''(2),)``. For all second derivatives of a function of several inputs use
+    :func:`hessian`.
+    """
+    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
+        raise ValueError(f"grad: order must be an int >= 1, got {order!r}")
     both = value_and_grad(f)
 
-    def gradient(*xs: float) -> tuple[float, ...]:
+    def gradient(*xs: Any) -> tuple[Any, ...]:
         return both(*xs)[1]
 
-    return gradient
+    gradient.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return gradient if order == 1 else grad(gradient, order - 1)
 
 
 def numerical_grad(f: ScalarFn, *xs: float, eps: float = 1e-6) -> tuple[float, ...]:
@@ -84,3 +133,88 @@ def gradcheck(
         header = f"gradcheck failed (rtol={rtol}, atol={atol}):\n"
         raise AssertionError(header + "\n".join(rows))
     return True
+
+
+@overload
+def gradients(
+    root: Value, wrt: Sequence[Value], *, create_graph: Literal[False] = False
+) -> list[float]: ...
+@overload
+def gradients(root: Value, wrt: Sequence[Value], *, create_graph: Literal[True]) -> list[Value]: ...
+def gradients(root: Value, wrt: Sequence[Value], *, create_graph: bool = False) -> list[Any]:
+    """∂root/∂w for each w in ``wrt``, without touching any ``.grad`` (``torch.autograd.grad``).
+
+    With ``create_graph=False`` the results are floats. With ``create_graph=True`` they are
+    Values built from the op table's local derivatives, so they can be differentiated again
+    (Hessians, gradient penalties such as ‖∂L/∂x‖²); a w that root does not depend on gets
+    the constant ``Value(0.0)``. The sweep visits only nodes computed after the earliest w.
+    Inside :func:`~autograd_mini.anomaly.detect_anomaly` every chain-rule term is checked.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"gradients: root must be a Value, got {type(root).__name__}")
+    for w in wrt:
+        if not isinstance(w, Value):
+            raise TypeError(f"gradients: wrt must be Values, got {type(w).__name__}: {w!r}")
+    order = topological_order(root)
+    position = {node: i for i, node in enumerate(order)}
+    start = min((position[w] for w in wrt if w in position), default=len(order))
+    if anomaly.is_anomaly_enabled():
+        anomaly.check_backward(root, order[start:])
+    if create_graph:
+        adjoint = _adjoints_graph(root, order[start:])
+        return [adjoint[w] if w in adjoint else Value(0.0) for w in wrt]
+    floats = _adjoints_float(root, order[start:])
+    return [floats.get(w, 0.0) for w in wrt]
+
+
+def _adjoints_float(root: Value, order: list[Value]) -> dict[Value, float]:
+    """ḡ(xᵢ) = Σ_out ∂out/∂xᵢ · ḡ(out) on floats, kept in a dict instead of ``.grad``."""
+    adjoint: dict[Value, float] = {root: 1.0}
+    for node in reversed(order):
+        g = adjoint.get(node)
+        if g is None or node.operation is None:
+            continue
+        for a, p in zip(node.args, local_grads(node), strict=True):
+            if isinstance(a, Value):
+                adjoint[a] = adjoint.get(a, 0.0) + p * g
+    return adjoint
+
+
+def _first_derivatives(f: ScalarFn, xs: Sequence[float]) -> tuple[list[Value], list[Value]]:
+    """Leaf inputs at xs and the differentiable gradient (∂f/∂x₁, …, ∂f/∂xₙ) as Values."""
+    inputs = [Value(x) for x in xs]
+    out = _as_value(f(*inputs), f)
+    return inputs, gradients(out, inputs, create_graph=True)
+
+
+def hessian(f: ScalarFn) -> Callable[..., list[list[float]]]:
+    """Return a function computing the Hessian H[i][j] = ∂²f/∂xᵢ∂xⱼ at plain numbers xs.
+
+    One backward pass with ``create_graph=True`` gives the gradient as Values; one more
+    backward pass per input differentiates each component. Returns a list of lists of floats.
+    """
+
+    def evaluate(*xs: float) -> list[list[float]]:
+        inputs, first = _first_derivatives(f, xs)
+        return [gradients(g, inputs) for g in first]
+
+    return evaluate
+
+
+def hvp(f: ScalarFn) -> Callable[[Sequence[float], Sequence[float]], list[float]]:
+    """Return a function computing the Hessian-vector product H·v at xs, as a list of floats.
+
+    It never forms H: one backward pass with ``create_graph=True`` gives ∇f as Values, then
+    one more backward pass differentiates the scalar ∇f·v, since ∇(∇f·v) = H·v (H symmetric).
+    Cost: about three evaluations of f, whatever the number of inputs.
+    """
+
+    def evaluate(xs: Sequence[float], v: Sequence[float]) -> list[float]:
+        if len(xs) != len(v):
+            raise ValueError(f"hvp: {len(xs)} inputs but the vector v has {len(v)} entries")
+        if not xs:
+            return []
+        inputs, first = _first_derivatives(f, xs)
+        return gradients(add_n([g * vi for g, vi in zip(first, v, strict=True)]), inputs)
+
+    return evaluate

@@ -179,8 +179,10 @@ _ENTRIES = [
         "powc",
         "**",
         lambda m, x, c: x**c,
-        lambda m, out, x, c: (c * x ** (c - 1), 0.0),
-        "x ** c for a constant c: ∂/∂x = c·x^(c−1)",
+        # For c = 0 the exponent becomes 0, so the derivative is 0·x⁰ = 0 even at x = 0;
+        # written without a Python branch on c so array backends (compiled path) work too.
+        lambda m, out, x, c: (c * x ** (c - 1 + (c == 0)), 0.0),
+        "x ** c for a constant c: ∂/∂x = c·x^(c−1) (0 for c = 0, also at x = 0)",
         _check_powc,
     ),
     Op(
