@@ -1,0 +1,53 @@
+"""Why sigmoid networks stop learning when they get deep: δ shrinks layer by layer.
+
+Backpropagation multiplies δ by f′(u) at every layer (δ_j = f′(u_j) Σ_k w_jk δ_k). The
+sigmoid's derivative is σ′ = σ(1 − σ) ≤ 0.25 (the chapter says "at least 0.25 times"; it is
+*at most*: errata E9), ReLU's is 1 where u > 0. This script measures max σ′ by backward(),
+then builds the same deep network with each activation and prints the mean |δ| per layer.
+
+    python examples/vanishing_gradient.py [--quick]
+"""
+
+from __future__ import annotations
+
+from _common import quick_flag
+
+from autograd_mini import Value, datasets, losses, nn
+
+
+def max_sigmoid_slope() -> float:
+    best = 0.0
+    for k in range(-400, 401):
+        u = Value(k / 100)
+        u.sigmoid().backward()
+        best = max(best, u.grad)
+    return best
+
+
+def mean_abs_delta(activation: str, depth: int) -> list[float]:
+    xs, ys = datasets.moons(n=20)
+    model = nn.MLP(2, [8] * depth + [1], activation=activation, seed=0)
+    per_layer = [0.0] * (depth + 1)
+    for x, t in zip(xs, ys, strict=True):
+        model.zero_grad()
+        losses.mse(model(x), float(t)).backward()
+        for i, deltas in enumerate(model.deltas()):
+            per_layer[i] += sum(abs(d) for d in deltas) / len(deltas) / len(xs)
+    return per_layer
+
+
+def main() -> None:
+    quick = quick_flag(__doc__.splitlines()[0])
+    depth = 5 if quick else 10
+    print(f"max sigmoid'(u) on [-4, 4] = {max_sigmoid_slope():.6f}  (ReLU' = 1 for u > 0)")
+    print(f"0.25 ** {depth} = {0.25**depth:.3e}: the most {depth} sigmoid layers can pass on")
+    sig, relu = mean_abs_delta("sigmoid", depth), mean_abs_delta("relu", depth)
+    print("layer   mean|delta| sigmoid   mean|delta| relu")
+    for i, (s, r) in enumerate(zip(sig, relu, strict=True), start=1):
+        print(f"{i:>5}   {s:>18.3e}   {r:>16.3e}")
+    print(f"sigmoid: layer 1 / layer {depth + 1} = {sig[0] / sig[-1]:.3e}")
+    print(f"relu:    layer 1 / layer {depth + 1} = {relu[0] / relu[-1]:.3e}")
+
+
+if __name__ == "__main__":
+    main()

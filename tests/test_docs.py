@@ -1,0 +1,127 @@
+"""The docs are tested: every ```python block of the tutorials and the API reference runs as
+a doctest (one shared namespace per file, top to bottom), every picture they show exists,
+and docs/api.md covers every public name."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCTESTED = ["tutorial.md", "tutorial.ja.md", "api.md"]
+FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def python_blocks(text: str) -> str:
+    """The ```python blocks of a Markdown text, everything else blanked (line numbers kept)."""
+    keep = [""] * len(text.splitlines())
+    for match in FENCE.finditer(text):
+        first = text.count("\n", 0, match.start(1))
+        for offset, line in enumerate(match.group(1).splitlines()):
+            keep[first + offset] = line
+        # a blank line closes each block's last expected output
+    return "\n".join(keep) + "\n"
+
+
+@pytest.mark.parametrize("name", DOCTESTED)
+def test_markdown_code_blocks_run(name: str) -> None:
+    path = DOCS / name
+    text = path.read_text(encoding="utf-8")
+    blocks = FENCE.findall(text)
+    assert blocks, f"{name} has no ```python blocks"
+    assert all(">>>" in block for block in blocks), f"{name}: every block is doctest-style"
+    test = doctest.DocTestParser().get_doctest(
+        python_blocks(text), {"__name__": f"docs_{path.stem}"}, name, str(path), 0
+    )
+    assert len(test.examples) >= len(blocks)
+    runner = doctest.DocTestRunner(optionflags=OPTIONS)
+    report: list[str] = []
+    runner.run(test, out=report.append)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, "".join(report)
+    assert result.attempted == len(test.examples)
+
+
+@pytest.mark.parametrize("name", ["tutorial.md", "tutorial.ja.md", "errata.md"])
+def test_pictures_and_links_exist(name: str) -> None:
+    text = (DOCS / name).read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)\)", text)
+    local = [t for t in targets if "://" not in t]
+    assert local
+    for target in local:
+        assert (DOCS / target).exists(), f"{name} links to missing {target}"
+
+
+def test_tutorials_show_the_library_pictures() -> None:
+    for name in ("tutorial.md", "tutorial.ja.md"):
+        pictures = re.findall(r"!\[[^\]]*\]\((images/[^)]+)\)", (DOCS / name).read_text("utf-8"))
+        assert set(pictures) == {
+            "images/activations.png",
+            "images/worked_example.svg",
+            "images/vanishing.png",
+            "images/network.svg",
+            "images/moons_boundary.png",
+        }
+
+
+@pytest.mark.parametrize("name", ["tutorial.md", "tutorial.ja.md"])
+def test_included_sections_are_current(name: str) -> None:
+    """The tutorials include docs/_sections/* verbatim (scripts/render_docs_pictures.py)."""
+    text = (DOCS / name).read_text(encoding="utf-8")
+    found = re.findall(r"^<!-- section: (\S+) -->\n(.*?)^<!-- end section -->$", text, re.M | re.S)
+    assert found, f"{name} includes no section"
+    for section, body in found:
+        expected = (DOCS / "_sections" / section).read_text(encoding="utf-8").rstrip() + "\n"
+        assert body == expected, f"{name}: rerun scripts/render_docs_pictures.py --sections-only"
+
+
+PUBLIC_MODULES = [
+    "autograd_mini",
+    "autograd_mini.engine",
+    "autograd_mini.functional",
+    "autograd_mini.ops",
+    "autograd_mini.nn",
+    "autograd_mini.losses",
+    "autograd_mini.optim",
+    "autograd_mini.train",
+    "autograd_mini.datasets",
+    "autograd_mini.viz",
+    "autograd_mini.chapter",
+    "autograd_mini.expression",
+    "autograd_mini.anomaly",
+    "autograd_mini.compiled",
+    "autograd_mini.interop.torch",
+    "autograd_mini.cli",
+]
+
+
+def test_api_reference_names_every_public_name() -> None:
+    api = (DOCS / "api.md").read_text(encoding="utf-8")
+    missing = []
+    for module_name in PUBLIC_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # an optional extra that is not installed
+            continue
+        assert f"`{module_name}`" in api, f"api.md has no section for {module_name}"
+        for name in getattr(module, "__all__", []):
+            if not re.search(rf"`(?:[\w.]+\.)?{re.escape(name)}\b", api):
+                missing.append(f"{module_name}.{name}")
+    assert not missing, f"api.md does not describe: {', '.join(missing)}"
+
+
+def test_every_erratum_names_an_existing_test() -> None:
+    errata = (DOCS / "errata.md").read_text(encoding="utf-8")
+    rows = [line for line in errata.splitlines() if re.match(r"\| E\d+ \|", line)]
+    assert len(rows) == 17
+    source = (DOCS.parent / "tests" / "test_errata.py").read_text(encoding="utf-8")
+    for row in rows:
+        names = re.findall(r"`(test_\w+)", row)
+        assert names, f"no test named in: {row[:60]}"
+        for name in names:
+            assert f"def {name}(" in source, f"errata.md names a missing test {name}"
