@@ -62,7 +62,6 @@ half-loaded.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import numbers
@@ -74,6 +73,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from autograd_mini.engine import Operand, Value, linear
+from autograd_mini.files import write_atomic
 
 __all__ = [
     "ACTIVATIONS",
@@ -551,41 +551,11 @@ def _reject_constant(name: str) -> float:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, fsync it, then ``os.replace`` it in."""
-    import tempfile
-
-    folder = path.parent if str(path.parent) else Path(".")
+    """Write the model file atomically (see :func:`autograd_mini.files.write_atomic`)."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        write_atomic(path, text)
     except OSError as error:
         raise ModelFileError(path, f"cannot be written ({error.strerror or error})") from error
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(error, OSError):
-            raise ModelFileError(path, f"cannot be written ({error.strerror or error})") from error
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- validating a model file ---------------------------------------------------------------

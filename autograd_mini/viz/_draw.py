@@ -10,7 +10,6 @@ import itertools
 import math
 import os
 import shutil
-import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autograd_mini.engine import Value
+from autograd_mini.files import write_atomic
 from autograd_mini.viz._analysis import (
     ACTIVATIONS,
     GraphInfo,
@@ -543,17 +543,6 @@ def _pipe(dot: Any, fmt: str, what: str) -> bytes:
     return data
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def render(graph: Any, path: str | os.PathLike[str]) -> Path:
     """Write ``graph`` (a Digraph from :func:`draw_graph`/:func:`draw_network`) to ``path``;
     the format comes from the suffix: .svg, .png, .pdf, or .dot/.gv (the DOT source).
@@ -571,13 +560,13 @@ def render(graph: Any, path: str | os.PathLike[str]) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     source = str(graph.source).encode("utf-8")
     if fmt == "dot":
-        _write_atomic(out, source)
+        write_atomic(out, source)
         return out
     try:
         data = _pipe(graph, fmt, "render")
     except GraphvizNotFoundError:
         fallback = out.with_suffix(".dot")
-        _write_atomic(fallback, source)
+        write_atomic(fallback, source)
         warnings.warn(
             f"render: Graphviz's `dot` program is not installed, so {out} was not drawn; "
             f"its DOT source is in {fallback}. {INSTALL_HINT}",
@@ -585,5 +574,5 @@ def render(graph: Any, path: str | os.PathLike[str]) -> Path:
             stacklevel=2,
         )
         return fallback
-    _write_atomic(out, data)
+    write_atomic(out, data)
     return out

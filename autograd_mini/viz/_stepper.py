@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from autograd_mini.engine import Value
+from autograd_mini.files import write_atomic
 from autograd_mini.viz._analysis import GraphInfo, analyze
-from autograd_mini.viz._draw import GraphStyle, _write_atomic, build_graph, node_id, pipe_svg
+from autograd_mini.viz._draw import GraphStyle, build_graph, node_id, pipe_svg
 from autograd_mini.viz._explain import explain_in
 from autograd_mini.viz._text import MARK, clean, html_escape, num, product
 
@@ -100,7 +101,7 @@ def save_stepper(
     page = _page(head, _inline_svg(svg), json_for_script(data))
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(out, page.encode("utf-8"))
+    write_atomic(out, page.encode("utf-8"))
     return out
 
 
