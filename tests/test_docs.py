@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-DOCTESTED = ["tutorial.md", "tutorial.ja.md", "api.md"]
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+DOCTESTED = ["docs/tutorial.md", "docs/tutorial.ja.md", "docs/api.md", "README.md"]
 FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
@@ -30,7 +31,7 @@ def python_blocks(text: str) -> str:
 
 @pytest.mark.parametrize("name", DOCTESTED)
 def test_markdown_code_blocks_run(name: str) -> None:
-    path = DOCS / name
+    path = ROOT / name
     text = path.read_text(encoding="utf-8")
     blocks = FENCE.findall(text)
     assert blocks, f"{name} has no ```python blocks"
