@@ -32,7 +32,7 @@ test: lint
 	$(BIN)/pytest -q
 
 bench: setup
-	$(BIN)/pip install --quiet micrograd==0.1.0
+	$(BIN)/pip install --quiet micrograd==0.1.0 'torch==2.13.0'
 	$(BIN)/python benchmarks/run.py
 
 clean:
