@@ -8,31 +8,19 @@ loss mean(relu(1 − t·y)) + 1e-4·Σp², full batch, SGD with ρ = 1.0 − 0.9
 from __future__ import annotations
 
 import itertools
-import math
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from autograd_mini import datasets
 
 MOONS_SEED = 1337
 SIZES = (2, 16, 16, 1)
 
 
-def moons(
-    n: int = 100, noise: float = 0.1, seed: int = MOONS_SEED
-) -> tuple[list[list[float]], list[int]]:
-    """Two interleaving half circles, labels −1 and +1 (the shared workload's points)."""
-    rng = random.Random(seed)
-    half = n // 2
-    xs, ys = [], []
-    for i in range(n):
-        t = math.pi * (i % half) / (half - 1)
-        if i < half:
-            x0, x1, label = math.cos(t), math.sin(t), -1
-        else:
-            x0, x1, label = 1 - math.cos(t), 1 - math.sin(t) - 0.5, 1
-        xs.append([x0 + rng.gauss(0, noise), x1 + rng.gauss(0, noise)])
-        ys.append(label)
-    return xs, ys
+def moons(n: int = 100, noise: float = 0.1, seed: int = MOONS_SEED) -> Any:
+    """The shared workload's points (``autograd_mini.datasets.moons`` reproduces them)."""
+    return datasets.moons(n, noise, seed)
 
 
 def initial_weights(
