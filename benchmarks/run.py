@@ -75,20 +75,26 @@ def _timed_steps(step: Any, steps: int, warmup: int, gc_on: bool) -> list[float]
     return times
 
 
-def worker_micrograd(steps: int, gc_on: bool) -> dict[str, Any]:
-    from micrograd.engine import Value
-
+def _micrograd_graph_steps(value: Any, steps: int, gc_on: bool) -> dict[str, Any]:
+    """Time the shared workload's loop with the network built from ``value`` (a Value class)
+    exactly as micrograd builds it."""
     xs, ys = moons()
-    model = MicrogradStyleMLP(Value)
+    model = MicrogradStyleMLP(value)
     state: dict[str, Any] = {}
 
     def step(k: int) -> None:
         # The shared workload's loop keeps the previous step's graph alive while the next
         # is built (its variables are reassigned only afterwards); so do we.
-        state["loss"] = _micrograd_loop_step(model, Value, xs, ys, k, state)
+        state["loss"] = _micrograd_loop_step(model, value, xs, ys, k, state)
 
     times = _timed_steps(step, steps, 1, gc_on)
     return {"times": times, "loss": state["loss"]}
+
+
+def worker_micrograd(steps: int, gc_on: bool) -> dict[str, Any]:
+    from micrograd.engine import Value
+
+    return _micrograd_graph_steps(Value, steps, gc_on)
 
 
 def _micrograd_loop_step(
@@ -111,15 +117,7 @@ def _micrograd_loop_step(
 def worker_unfused(steps: int, gc_on: bool) -> dict[str, Any]:
     from autograd_mini import Value
 
-    xs, ys = moons()
-    model = MicrogradStyleMLP(Value)
-    state: dict[str, Any] = {}
-
-    def step(k: int) -> None:
-        state["loss"] = _micrograd_loop_step(model, Value, xs, ys, k, state)
-
-    times = _timed_steps(step, steps, 1, gc_on)
-    return {"times": times, "loss": state["loss"]}
+    return _micrograd_graph_steps(Value, steps, gc_on)
 
 
 def _nn_model() -> Any:
