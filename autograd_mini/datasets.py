@@ -1,6 +1,9 @@
 """Small data sets for training and teaching, as plain Python lists (no dependencies).
 
 Every loader returns ``(xs, ys)``: ``xs`` a list of feature lists, ``ys`` a list of labels.
+All but :func:`real` are synthetic: generated from formulas and a seeded ``random.Random``
+(the same arguments give the same points on every platform, and the global generator is
+never touched); only :func:`real` holds measurements.
 
 * :func:`moons` — two interleaving half circles, labels −1/+1 (micrograd's demo data). The
   defaults reproduce exactly the 100 points of the project's reference speed workload
@@ -224,7 +227,7 @@ class Standardizer:
     @classmethod
     def fit(cls, xs: Sequence[Sequence[float]]) -> Standardizer:
         """Mean and (population) standard deviation of every feature of ``xs``."""
-        if not xs:
+        if len(xs) == 0:  # not `not xs`: a NumPy array has no truth value
             raise ValueError("Standardizer.fit: needs at least one sample")
         width = len(xs[0])
         if any(len(x) != width for x in xs):

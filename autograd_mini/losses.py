@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 
 from autograd_mini.engine import Operand, Value, add_n, logsumexp
 
@@ -39,6 +39,10 @@ __all__ = [
 
 Target = int | Sequence[float]
 
+#: How far from 1 the sum of a probability target may be (float32 one-hots and smoothed
+#: labels sum to 1 only up to rounding).
+_SUM_TOLERANCE = 1e-6
+
 
 def _as_value(x: Operand, who: str) -> Value:
     if isinstance(x, Value):
@@ -49,13 +53,15 @@ def _as_value(x: Operand, who: str) -> Value:
 
 
 def _as_list(xs: Sequence[Operand] | Operand, who: str) -> list[Operand]:
+    """One value, or an ordered collection of them (a list, a tuple, a NumPy row), as a list."""
     if isinstance(xs, (Value, numbers.Real)) and not isinstance(xs, bool):
         return [xs]
-    if isinstance(xs, (str, bytes)) or not isinstance(xs, Sequence):
+    if isinstance(xs, (str, bytes, Set, Mapping)) or not isinstance(xs, Iterable):
         raise TypeError(f"{who}: expected a list of Values or numbers, got {type(xs).__name__}")
-    if not xs:
+    items = list(xs)
+    if not items:
         raise ValueError(f"{who}: needs at least one value, got an empty list")
-    return list(xs)
+    return items
 
 
 def _real(t: object, who: str) -> float:
@@ -111,6 +117,9 @@ def _probabilities(target: Sequence[object], k: int) -> list[float]:
     for t in ts:
         if not (math.isfinite(t) and t >= 0):
             raise ValueError(f"cross_entropy: target probabilities must be ≥ 0, got {ts}")
+    total = math.fsum(ts)
+    if abs(total - 1.0) > _SUM_TOLERANCE:
+        raise ValueError(f"cross_entropy: target probabilities must sum to 1, got {total:g}: {ts}")
     return ts
 
 
@@ -118,14 +127,16 @@ def cross_entropy(logits: Sequence[Operand], target: Target) -> Value:
     """−Σₖ tₖ log softmax(u)ₖ for one sample, from its logits u.
 
     ``target`` is a class index k (then L = log Σⱼ e^(uⱼ) − u_k) or a one-hot / probability
-    list t. The chapter's formula lacks the minus sign; this is the conventional loss, ≥ 0.
+    list t (tₖ ≥ 0, Σₖ tₖ = 1 up to 1e-6; anything else is a ValueError, since the loss and
+    its gradient yₖ − tₖ assume a distribution). The chapter's formula lacks the minus sign;
+    this is the conventional loss, ≥ 0.
     """
     us = _as_list(logits, "cross_entropy")
     lse = logsumexp(us)
     if isinstance(target, Iterable) and not isinstance(target, (str, bytes)):
         ts = _probabilities(list(target), len(us))
-        terms = [t * (lse - u) for t, u in zip(ts, us, strict=True) if t != 0]
-        return add_n(terms) if terms else lse * 0.0
+        # Zero terms are left out; at least one tₖ > 0 since they sum to 1.
+        return add_n([t * (lse - u) for t, u in zip(ts, us, strict=True) if t != 0])
     return lse - us[_class_index(target, len(us))]
 
 

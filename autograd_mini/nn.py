@@ -56,8 +56,9 @@ Model files
 ``model.save(path)`` writes JSON (never pickle): a format name and version, the architecture
 and every weight as a shortest round-trip float, so ``MLP.load(path)`` gives bit-identical
 outputs. The write is atomic (temporary file in the same folder, fsync, ``os.replace``). Any
-bad file raises :class:`ModelFileError` naming the file and the problem, and nothing is
-half-loaded.
+bad file (unreadable, over :data:`MAX_FILE_BYTES`, not JSON, another format or version, a
+missing or unknown key, a wrong type or shape, a non-finite weight) raises
+:class:`ModelFileError` naming the file and the problem, and nothing is half-loaded.
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ _NEURON_NAMES = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "linear":
 #: The ``"format"`` field of a model file, and the version this code reads and writes.
 FORMAT_NAME = "autograd-mini-mlp"
 FORMAT_VERSION = 1
+
+#: The largest model file :meth:`MLP.load` reads (256 MiB of JSON, about ten million weights,
+#: far beyond what a scalar engine trains); a bigger file is refused before it is read.
+MAX_FILE_BYTES = 256 * 2**20
 
 
 class ModelFileError(ValueError):
@@ -170,8 +175,15 @@ def _check_activation(activation: str) -> str:
     return activation
 
 
-def _resolve_activation(activation: str | None, nonlin: bool | None) -> str:
-    """micrograd's ``nonlin`` flag (True = ReLU, False = linear) or an activation name."""
+def _resolve_activation(activation: str | bool | None, nonlin: bool | None) -> str:
+    """micrograd's ``nonlin`` flag (True = ReLU, False = linear) or an activation name.
+
+    A bool in the activation's place is micrograd's positional ``Neuron(nin, nonlin)``.
+    """
+    if isinstance(activation, bool):
+        if nonlin is not None:
+            raise ValueError(f"nonlin given twice ({activation} and nonlin={nonlin})")
+        activation, nonlin = None, activation
     if nonlin is None:
         return _check_activation("relu" if activation is None else activation)
     implied = "relu" if nonlin else "linear"
@@ -247,16 +259,16 @@ class Module:
 class Neuron(Module):
     """One neuron: u = Σᵢ wᵢhᵢ + b, h = f(u).
 
-    ``Neuron(nin, activation="relu")``; micrograd's ``Neuron(nin, nonlin=False)`` gives a
-    linear neuron. See the module docstring for initialization (``seed``/``rng``) and
-    ``expand``. ``layer``/``neuron`` are the 1-based position used in labels and
-    :func:`parameter_role` (a :class:`Layer` sets them).
+    ``Neuron(nin, activation="relu")``; micrograd's ``Neuron(nin, nonlin=False)`` (or
+    ``Neuron(nin, False)``) gives a linear neuron. See the module docstring for
+    initialization (``seed``/``rng``) and ``expand``. ``layer``/``neuron`` are the 1-based
+    position used in labels and :func:`parameter_role` (a :class:`Layer` sets them).
     """
 
     def __init__(
         self,
         nin: int,
-        activation: str | None = None,
+        activation: str | bool | None = None,
         *,
         nonlin: bool | None = None,
         seed: int | None = None,
@@ -533,17 +545,41 @@ class MLP(Module):
         """Read a model written by :meth:`save`; :class:`ModelFileError` for any bad file."""
         import json
 
+        raw = _read_bounded(path)
         try:
-            raw = Path(path).read_bytes()
-        except OSError as error:
-            raise ModelFileError(path, f"cannot be read ({error.strerror or error})") from error
-        try:
-            content = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            content = json.loads(
+                raw.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique
+            )
         except (UnicodeDecodeError, ValueError) as error:
             raise ModelFileError(path, f"is not valid JSON (truncated or corrupt?): {error}") from (
                 error
             )
+        except RecursionError:
+            raise ModelFileError(path, "is not a model file (JSON nested too deeply)") from None
         return _build(content, os.fspath(path))
+
+
+def _read_bounded(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, refusing (without reading it all) one above :data:`MAX_FILE_BYTES`."""
+    limit = MAX_FILE_BYTES
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(limit + 1)
+    except OSError as error:
+        raise ModelFileError(path, f"cannot be read ({error.strerror or error})") from error
+    if len(raw) > limit:
+        raise ModelFileError(path, f"is larger than {limit} bytes; is it really a model file?")
+    return raw
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all distinct (a repeated key makes the file ambiguous)."""
+    content: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in content:
+            raise ValueError(f"duplicate key {key!r}")
+        content[key] = value
+    return content
 
 
 def _reject_constant(name: str) -> float:
@@ -571,9 +607,16 @@ def _field(content: dict[str, Any], key: str, where: str) -> Any:
     return content[key]
 
 
-def _dict(x: object, where: str) -> dict[str, Any]:
+def _dict(x: object, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """A JSON object holding exactly ``keys``: a missing or unknown key is an error (an
+    unknown one would otherwise be dropped silently)."""
     if not isinstance(x, dict):
         raise _Bad(f"{where} must be a JSON object, got {type(x).__name__}")
+    for key in keys:
+        _field(x, key, where)
+    for key in x:
+        if key not in keys:
+            raise _Bad(f"unexpected key {key!r} in {where} (this version knows {list(keys)})")
     return x
 
 
@@ -586,9 +629,13 @@ def _size(x: object, where: str) -> int:
 def _number(x: object, where: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise _Bad(f"{where} must be a number, got {type(x).__name__} {x!r}")
-    if not math.isfinite(x):
-        raise _Bad(f"{where} is not finite: {x!r}")
-    return float(x)
+    try:
+        value = float(x)
+    except OverflowError:  # an integer beyond the float range
+        value = math.inf
+    if not math.isfinite(value):
+        raise _Bad(f"{where} is not finite: {value!r}")
+    return value
 
 
 def _numbers(x: object, n: int, where: str) -> list[float]:
@@ -599,17 +646,22 @@ def _numbers(x: object, n: int, where: str) -> list[float]:
     return [_number(v, f"{where}[{i}]") for i, v in enumerate(x)]
 
 
+_FILE_KEYS = ("format", "version", "architecture", "layers")
+_ARCHITECTURE_KEYS = ("nin", "nouts", "activation", "output_activation")
+_LAYER_KEYS = ("weights", "biases")
+
+
 def _architecture(content: dict[str, Any]) -> tuple[int, list[int], str, str]:
-    arch = _dict(_field(content, "architecture", "the file"), "architecture")
-    nin = _size(_field(arch, "nin", "architecture"), "architecture.nin")
-    nouts = _field(arch, "nouts", "architecture")
+    arch = _dict(content["architecture"], "architecture", _ARCHITECTURE_KEYS)
+    nin = _size(arch["nin"], "architecture.nin")
+    nouts = arch["nouts"]
     if not isinstance(nouts, list) or not nouts:
         raise _Bad(f"architecture.nouts must be a non-empty list, got {nouts!r}")
     sizes = [_size(n, f"architecture.nouts[{i}]") for i, n in enumerate(nouts)]
     names = []
     for key in ("activation", "output_activation"):
-        name = _field(arch, key, "architecture")
-        if name not in ACTIVATIONS:
+        name = arch[key]
+        if not isinstance(name, str) or name not in ACTIVATIONS:
             raise _Bad(f"architecture.{key} {name!r} is not one of {list(ACTIVATIONS)}")
         names.append(name)
     return nin, sizes, names[0], names[1]
@@ -618,31 +670,40 @@ def _architecture(content: dict[str, Any]) -> tuple[int, list[int], str, str]:
 def _weights(
     content: dict[str, Any], sizes: list[int]
 ) -> list[tuple[list[list[float]], list[float]]]:
-    layers = _field(content, "layers", "the file")
+    layers = content["layers"]
     if not isinstance(layers, list) or len(layers) != len(sizes) - 1:
         count = len(layers) if isinstance(layers, list) else type(layers).__name__
         raise _Bad(f"'layers' has {count} entries, the architecture needs {len(sizes) - 1}")
     out = []
     for k, entry in enumerate(layers):
         where = f"layers[{k}]"
-        layer = _dict(entry, where)
-        rows = _field(layer, "weights", where)
+        layer = _dict(entry, where, _LAYER_KEYS)
+        rows = layer["weights"]
         if not isinstance(rows, list) or len(rows) != sizes[k + 1]:
             raise _Bad(f"{where}.weights must be a list of {sizes[k + 1]} rows (one per neuron)")
         weights = [_numbers(r, sizes[k], f"{where}.weights[{j}]") for j, r in enumerate(rows)]
-        biases = _numbers(_field(layer, "biases", where), sizes[k + 1], f"{where}.biases")
+        biases = _numbers(layer["biases"], sizes[k + 1], f"{where}.biases")
         out.append((weights, biases))
     return out
 
 
+def _header(content: object) -> dict[str, Any]:
+    """The top-level object, once its format and version are known to be this code's (checked
+    first, so another program's JSON is reported as such rather than by its keys)."""
+    if not isinstance(content, dict):
+        raise _Bad(f"the file must be a JSON object, got {type(content).__name__}")
+    fmt = _field(content, "format", "the file")
+    if fmt != FORMAT_NAME:
+        raise _Bad(f"format is {fmt!r}, expected {FORMAT_NAME!r}")
+    version = _field(content, "version", "the file")
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise _Bad(f"unsupported version {version!r} (this code reads {FORMAT_VERSION})")
+    return _dict(content, "the file", _FILE_KEYS)
+
+
 def _build(content: object, source: str) -> MLP:
     try:
-        top = _dict(content, "the file")
-        if _field(top, "format", "the file") != FORMAT_NAME:
-            raise _Bad(f"format is {top['format']!r}, expected {FORMAT_NAME!r}")
-        version = _field(top, "version", "the file")
-        if version != FORMAT_VERSION or isinstance(version, bool):
-            raise _Bad(f"unsupported version {version!r} (this code reads {FORMAT_VERSION})")
+        top = _header(content)
         nin, nouts, activation, output_activation = _architecture(top)
         weights = _weights(top, [nin, *nouts])
     except _Bad as problem:

@@ -105,6 +105,14 @@ class TestStandardize:
         assert scaler.inverse_one(zs[1]) == pytest.approx(xs[1])
         assert scaler.transform_one([3.0, 20.0, 5.0])[1] == pytest.approx(0.0)
 
+    def test_numpy_arrays_like_lists(self) -> None:
+        """fit() takes NumPy arrays, so the helpers that prepare its data must too."""
+        np = pytest.importorskip("numpy")
+        xs = [[1.0, 10.0], [2.0, 30.0], [6.0, 20.0]]
+        assert Standardizer.fit(np.array(xs)) == Standardizer.fit(xs)
+        with pytest.raises(ValueError, match="at least one sample"):
+            Standardizer.fit(np.zeros((0, 2)))
+
     def test_errors(self) -> None:
         with pytest.raises(ValueError, match="at least one sample"):
             Standardizer.fit([])
@@ -124,3 +132,17 @@ def test_train_test_split_is_stratified_disjoint_and_complete() -> None:
     assert train_test_split(xs, ys, 0.2, seed=1) == (tx, ty, vx, vy)
     with pytest.raises(ValueError, match="test_fraction must be in"):
         train_test_split(xs, ys, 1.0)
+
+
+def test_synthetic_sets_leave_the_global_random_generator_alone() -> None:
+    """The module docstring's promise: every synthetic set draws from its own seeded
+    generator, so loading data never shifts micrograd-style global-random initialization."""
+    import random
+
+    state = random.getstate()
+    datasets.moons()
+    datasets.spiral(5, 2)
+    datasets.xor(8)
+    datasets.wine_toy(10)
+    train_test_split([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1], 0.5)
+    assert random.getstate() == state

@@ -131,6 +131,19 @@ def _objective(w: Any, pow_: Callable[[Any, int], Any]) -> Any:
         (SGD, torch.optim.SGD, {"lr": 0.05, "momentum": 0.8, "dampening": 0.3}),
         (Adam, torch.optim.Adam, {"lr": 0.05}),
         (Adam, torch.optim.Adam, {"lr": 0.1, "betas": (0.8, 0.99), "weight_decay": 0.05}),
+        # Sensitive settings: ε large enough that its placement (added to √v̂, after the bias
+        # correction) changes every step, and decay combined with Nesterov and dampening.
+        (Adam, torch.optim.Adam, {"lr": 0.05, "eps": 0.1, "weight_decay": 0.2}),
+        (
+            SGD,
+            torch.optim.SGD,
+            {"lr": 0.02, "momentum": 0.7, "nesterov": True, "weight_decay": 0.3},
+        ),
+        (
+            SGD,
+            torch.optim.SGD,
+            {"lr": 0.03, "momentum": 0.5, "dampening": 0.9, "weight_decay": 0.1},
+        ),
     ],
 )
 def test_optimizers_match_torch_optim(ours: type, theirs: type, kwargs: dict[str, Any]) -> None:

@@ -47,6 +47,16 @@ class TestMSE:
         with pytest.raises(ValueError, match="mse: needs at least one value"):
             mse([], [])
 
+    def test_numpy_targets_and_predictions_work_like_lists(self) -> None:
+        """A NumPy row is a target like a list (as cross_entropy accepts one)."""
+        np = pytest.importorskip("numpy")
+        ys = [Value(1.0), Value(2.0)]
+        expected = mse(ys, [0.5, 3.0]).data
+        assert mse(ys, np.array([0.5, 3.0])).data == expected
+        assert mse(np.array([1.0, 2.0]), (0.5, 3.0)).data == expected
+        with pytest.raises(ValueError, match="mse: 2 predictions but 3 targets"):
+            mse(ys, np.zeros(3))
+
 
 class TestSoftmax:
     @given(logits_strategy)
@@ -126,6 +136,9 @@ class TestCrossEntropy:
             ([1, 0], ValueError, "3 logits but a target of 2 probabilities"),
             ([0.5, -0.5, 1.0], ValueError, "must be ≥ 0"),
             ([0.5, math.nan, 0.5], ValueError, "must be ≥ 0"),
+            ([0.3, 0.3, 0.3], ValueError, r"must sum to 1, got 0\.9"),
+            ([0, 0, 0], ValueError, "must sum to 1, got 0"),
+            ([1, 1, 0], ValueError, "must sum to 1, got 2"),
         ],
     )
     def test_bad_targets(self, target: object, error: type, match: str) -> None:

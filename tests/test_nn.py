@@ -98,6 +98,12 @@ class TestMicrogradCompatibility:
         with pytest.raises(ValueError, match="nonlin=False means activation 'linear'"):
             Neuron(2, "relu", nonlin=False)
 
+    def test_positional_nonlin_flag(self) -> None:
+        """micrograd's signature is Neuron(nin, nonlin=True), so Neuron(3, False) is valid
+        micrograd code."""
+        assert repr(Neuron(3, False)) == "LinearNeuron(3)"
+        assert repr(Neuron(3, True)) == "ReLUNeuron(3)"
+
     def test_call_returns_value_for_one_output_else_list(self) -> None:
         assert isinstance(Layer(2, 1)([1.0, 2.0]), Value)
         out = Layer(2, 3)([1.0, 2.0])
@@ -275,7 +281,9 @@ class TestDeltaRecursion:
         SGD(model.parameters(), lr=0.01).step()
         assert (w1.data, w2.data) == (pytest.approx(0.14), pytest.approx(1.44))
 
-    @pytest.mark.parametrize(("activation", "expand"), [("tanh", False), ("sigmoid", True)])
+    @pytest.mark.parametrize(
+        ("activation", "expand"), [("tanh", False), ("sigmoid", True), ("relu", False)]
+    )
     def test_recursion_and_numerical_gradients_for_every_weight(
         self, activation: str, expand: bool
     ) -> None:
@@ -294,6 +302,9 @@ class TestDeltaRecursion:
         for n, d, tl in zip(layers[-1], deltas[-1], t, strict=True):
             assert n.h is not None
             assert d == pytest.approx(2 * (n.h.data - tl) / 2, rel=1e-12)
+        if activation == "relu":  # both branches of f′ are exercised
+            signs = {n.u.data > 0 for row in layers[:-1] for n in row}  # type: ignore[union-attr]
+            assert signs == {True, False}
         # Hidden layers: δ_j = f′(u_j) · Σ_k w_jk δ_k.
         for depth in range(len(layers) - 1):
             for j, n in enumerate(layers[depth]):
@@ -345,3 +356,55 @@ def test_torch_hand_over_without_torch_says_how_to_install(monkeypatch: pytest.M
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(ImportError, match=r"pip install 'autograd-mini\[torch\]'"):
         interop.to_torch(MLP(2, [1], seed=0))
+
+
+_NOTEBOOK_LOOP = """
+def loss(batch_size=None):
+    if batch_size is None:
+        Xb, yb = X, y
+    else:
+        ri = np.random.permutation(X.shape[0])[:batch_size]
+        Xb, yb = X[ri], y[ri]
+    inputs = [list(map(Value, xrow)) for xrow in Xb]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi*scorei).relu() for yi, scorei in zip(yb, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    alpha = 1e-4
+    reg_loss = alpha * sum((p*p for p in model.parameters()))
+    total_loss = data_loss + reg_loss
+    accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(yb, scores)]
+    return total_loss, sum(accuracy) / len(accuracy)
+
+for k in range(STEPS):
+    total_loss, acc = loss()
+    model.zero_grad()
+    total_loss.backward()
+    learning_rate = 1.0 - 0.9*k/100
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+    history.append((total_loss.data, acc))
+"""
+
+
+def test_micrograd_notebook_loop_runs_unchanged_and_matches_micrograd() -> None:
+    """The demo notebook's `loss()` and training loop, verbatim, on make_moons NumPy data:
+    with autograd_mini's Value and MLP it gives micrograd's own numbers, step by step."""
+    np = pytest.importorskip("numpy")
+    sk = pytest.importorskip("sklearn.datasets")
+    mg_engine = pytest.importorskip("micrograd.engine", reason="micrograd is not installed")
+    mg_nn = pytest.importorskip("micrograd.nn")
+    runs = []
+    for value_cls, mlp_cls in [(mg_engine.Value, mg_nn.MLP), (Value, MLP)]:
+        np.random.seed(1337)
+        random.seed(1337)
+        x_all, y_all = sk.make_moons(n_samples=30, noise=0.1)
+        scope = {"np": np, "X": x_all, "y": y_all * 2 - 1, "Value": value_cls, "STEPS": 3}
+        scope["model"] = mlp_cls(2, [16, 16, 1])
+        scope["history"] = []
+        exec(_NOTEBOOK_LOOP, scope)  # the notebook's own code (fixed text above)
+        runs.append((scope["history"], [p.data for p in scope["model"].parameters()]))
+    (ref_history, ref_params), (history, params) = runs
+    assert [a for _, a in history] == [a for _, a in ref_history]
+    assert [v for v, _ in history] == pytest.approx([v for v, _ in ref_history], rel=1e-12)
+    assert params == pytest.approx(ref_params, rel=1e-9, abs=1e-12)
+    assert history[-1][0] < history[0][0]

@@ -223,3 +223,102 @@ class TestBadFiles:
         assert [p.data for p in MLP.from_dict(model.to_dict()).parameters()] == [
             p.data for p in model.parameters()
         ]
+
+
+class TestHostileFiles:
+    """Files no writer produces; each must still be one ModelFileError, never another
+    exception escaping from the JSON parser or the validator."""
+
+    def test_deeply_nested_json(self, saved: tuple[MLP, Path]) -> None:
+        _, path = saved
+        path.write_text("[" * 100_000)
+        with pytest.raises(ModelFileError, match="nested too deeply"):
+            MLP.load(path)
+
+    def test_integer_weight_too_large_for_a_float(self, saved: tuple[MLP, Path]) -> None:
+        _, path = saved
+        content = _content(path)
+        content["layers"][0]["weights"][1][2] = 10**400
+        _write(path, content)
+        with pytest.raises(ModelFileError, match=r"layers\[0\]\.weights\[1\]\[2\] is not finite"):
+            MLP.load(path)
+
+    @pytest.mark.parametrize(
+        ("keys", "value", "match"),
+        [
+            (["architecture", "activation"], ["relu"], "architecture.activation"),
+            (["architecture", "output_activation"], {"a": 1}, "architecture.output_activation"),
+            (["format"], {"name": FORMAT_NAME}, "format is"),
+            (["version"], 1.0, "unsupported version 1.0"),
+            (["architecture", "nin"], 3.0, r"architecture\.nin must be a positive integer"),
+            (["architecture", "nin"], True, r"architecture\.nin must be a positive integer"),
+            (["architecture", "nouts"], [4, False], r"nouts\[1\] must be a positive integer"),
+        ],
+    )
+    def test_wrong_types(
+        self, saved: tuple[MLP, Path], keys: list[str], value: Any, match: str
+    ) -> None:
+        _, path = saved
+        content = _content(path)
+        target = content
+        for k in keys[:-1]:
+            target = target[k]
+        target[keys[-1]] = value
+        _write(path, content)
+        with pytest.raises(ModelFileError, match=match):
+            MLP.load(path)
+
+    @pytest.mark.parametrize(
+        ("where", "match"),
+        [
+            ([], "unexpected key 'comment' in the file"),
+            (["architecture"], "unexpected key 'comment' in architecture"),
+            (["layers", 1], r"unexpected key 'comment' in layers\[1\]"),
+        ],
+    )
+    def test_unknown_keys_are_refused(
+        self, saved: tuple[MLP, Path], where: list[Any], match: str
+    ) -> None:
+        """A key this version does not know (a newer writer's field, a typo) is refused rather
+        than silently dropped."""
+        _, path = saved
+        content = _content(path)
+        target = content
+        for k in where:
+            target = target[k]
+        target["comment"] = "x"
+        _write(path, content)
+        with pytest.raises(ModelFileError, match=match):
+            MLP.load(path)
+
+    def test_duplicate_keys_are_refused(self, saved: tuple[MLP, Path]) -> None:
+        """JSON parsers disagree on which duplicate wins; the file is ambiguous, so refused."""
+        _, path = saved
+        text = path.read_text()
+        path.write_text(text.replace('"format":', '"version": 1, "format":', 1))
+        with pytest.raises(ModelFileError, match="duplicate key 'version'"):
+            MLP.load(path)
+
+    def test_another_programs_json_is_named_by_its_format(self, tmp_path: Path) -> None:
+        path = _write(tmp_path / "m.json", {"format": "keras", "config": {}, "weights": []})
+        with pytest.raises(ModelFileError, match="format is 'keras'"):
+            MLP.load(path)
+
+
+def test_oversized_file_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong path to a huge file (or a device like /dev/zero) must not exhaust memory."""
+    import autograd_mini.nn as amnn
+
+    path = tmp_path / "m.json"
+    MLP(3, [4, 2], seed=0).save(path)
+    size = path.stat().st_size
+    monkeypatch.setattr(amnn, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(ModelFileError, match=f"larger than {size - 1} bytes"):
+        MLP.load(path)
+    monkeypatch.setattr(amnn, "MAX_FILE_BYTES", size)
+    assert MLP.load(path).nouts == [4, 2]
+    if Path("/dev/zero").exists():
+        with pytest.raises(ModelFileError, match="larger than"):
+            MLP.load("/dev/zero")

@@ -161,6 +161,54 @@ class TestFit:
         w, b = model.parameters()
         assert (w.data, b.data) == (pytest.approx(2.0, abs=1e-3), pytest.approx(1.0, abs=1e-3))
 
+    def test_mse_has_no_accuracy_whether_named_or_passed(self) -> None:
+        """``loss=losses.mse`` is the same loss as ``loss="mse"``: no accuracy, even when the
+        regression targets happen to be ±1."""
+        xs, ys = [[0.1], [0.4], [0.7]], [1.0, -1.0, 1.0]
+        for loss in ("mse", losses.mse):
+            h = fit(MLP(1, [1], seed=0), xs, ys, loss=loss, epochs=2, progress=False)
+            assert h.accuracy == [] and h.epochs == 2
+
+    def test_last_partial_batch_is_a_step_and_the_loss_is_weighted_by_size(self) -> None:
+        """10 samples in batches of 4: three steps (4, 4 and 2 samples) per epoch; the epoch
+        loss is the mean over all 10 samples, not the mean of the three batch means."""
+        xs = [[float(i)] for i in range(10)]
+        ys = [float(i * i) for i in range(10)]
+        model = MLP(1, [1], "linear", seed=0)
+        w, b = model.parameters()
+        w.data, b.data = 1.0, 0.0  # y = x: per-sample losses (x − x²)², all distinct
+        opt = SGD(model.parameters(), lr=1e-300)  # steps too small to change the loss
+        h = fit(model, xs, ys, loss="mse", optimizer=opt, epochs=2, batch_size=4, progress=False)
+        assert opt.steps == 6
+        expected = sum((x[0] - y) ** 2 for x, y in zip(xs, ys, strict=True)) / 10
+        batch_means = [(0 + 0 + 4 + 36) / 4, (144 + 400 + 900 + 1764) / 4, (3136 + 5184) / 2]
+        assert expected != pytest.approx(sum(batch_means) / 3)
+        assert h.loss == [pytest.approx(expected, rel=1e-12)] * 2
+
+    def test_shuffling_depends_on_the_seed_only(self) -> None:
+        xs, ys = datasets.spiral(8, 3)
+
+        def run(seed: int, shuffle: bool = True) -> list[float]:
+            model = MLP(2, [6, 3], seed=0)
+            opt = SGD(model.parameters(), lr=0.1)
+            fit(
+                model,
+                xs,
+                ys,
+                loss="cross_entropy",
+                optimizer=opt,
+                epochs=2,
+                batch_size=5,
+                progress=False,
+                seed=seed,
+                shuffle=shuffle,
+            )
+            return [p.data for p in model.parameters()]
+
+        assert run(1) == run(1)
+        assert run(1) != run(2)
+        assert run(1, shuffle=False) == run(2, shuffle=False)
+
     def test_progress_bar_shows_loss_and_accuracy(self, capsys: pytest.CaptureFixture[str]) -> None:
         pytest.importorskip("tqdm")
         xs, ys = datasets.xor()
@@ -168,10 +216,23 @@ class TestFit:
         err = capsys.readouterr().err
         assert "fit" in err and "3/3" in err and "loss=" in err and "acc=" in err
 
+    def test_progress_without_any_stderr_trains_without_a_bar(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """pythonw and some services run with sys.stderr = None; the default progress=True
+        must not crash there (tqdm would call None.write)."""
+        pytest.importorskip("tqdm")
+        monkeypatch.setattr(sys, "stderr", None)
+        xs, ys = datasets.xor()
+        h = fit(MLP(2, [4, 1], seed=0), xs, ys, loss="bce", epochs=2, progress=True)
+        assert h.epochs == 2 and len(h.accuracy) == 2
+
     def test_missing_tqdm_is_a_clear_error(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(sys.modules, "tqdm.auto", None)
         with pytest.raises(ImportError, match="progress=False"):
             fit(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], loss="hinge", epochs=1)
+        h = fit(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], loss="hinge", epochs=1, progress=False)
+        assert h.epochs == 1 and h.accuracy == [0.0]  # score 0 is not > 0: wrong side
 
     def test_nan_loss_names_the_epoch_and_leaves_weights_untouched(self) -> None:
         xs, ys = datasets.xor()
@@ -211,6 +272,20 @@ class TestFit:
                 epochs=500,
                 progress=False,
             )
+
+    def test_an_update_that_overflows_the_weights_is_caught(self) -> None:
+        """The loss of the last batch is finite (about 1e20), but its update makes a weight
+        infinite: fit must not return a broken model as if training had succeeded."""
+        model = MLP(1, [1], "linear", seed=0)
+        opt = SGD(model.parameters(), lr=1e300)
+        with pytest.raises(
+            TrainingDivergedError,
+            match=r"w_111 became [+-]?inf in the update of "
+            r"epoch 1 \(batch 1, loss",
+        ) as e:
+            fit(model, [[1e10]], [0.0], loss="mse", optimizer=opt, epochs=1, progress=False)
+        assert e.value.epoch == 1 and e.value.history.epochs == 0
+        assert e.value.parameter == "w_111"
 
     @pytest.mark.parametrize(
         ("kwargs", "error", "match"),
