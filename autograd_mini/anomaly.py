@@ -76,11 +76,13 @@ class AnomalyError(FloatingPointError):
 
 _depth = 0
 _originals: dict[str, Any] = {}
-# Creation sites of nodes made in anomaly mode, keyed by id(node). Entries are written when a
-# node is created and the table is cleared when the outermost block exits, so a live node's
-# entry is always its own (two live objects never share an id) and the table never holds
-# more entries than addresses nodes have occupied.
-_sites: dict[int, Site] = {}
+# Creation sites of nodes made in anomaly mode, keyed by id(node), each with a fingerprint of
+# the node (its op and the identities of its arguments). An id is reused once its node dies:
+# a node made by the engine in the block overwrites the entry, but one made another way (a
+# copy.copy, an unpickled graph) does not, so an entry counts only if the fingerprint still
+# matches. The table is cleared when the outermost block exits; it never holds more entries
+# than addresses nodes have occupied.
+_sites: dict[int, tuple[Site | None, int]] = {}
 
 
 def is_anomaly_enabled() -> bool:
@@ -147,6 +149,18 @@ def _user_site() -> Site | None:
     return Site(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
 
 
+def _fingerprint(op: Op | None, args: Sequence[Any]) -> int:
+    return hash((op, *map(id, args)))
+
+
+def _site_of(node: Value) -> Site | None:
+    """Where user code created ``node`` in this block; None when it was not recorded."""
+    entry = _sites.get(id(node))
+    if entry is None or entry[1] != _fingerprint(node.operation, node.args):
+        return None  # made outside the block, or a dead node's entry for a reused id
+    return entry[0]
+
+
 def _created(site: Site | None) -> str:
     if site is None:
         return "created outside detect_anomaly(), so its creation site was not recorded"
@@ -170,8 +184,7 @@ def _checked_new(op: Op, data: float, args: tuple[Any, ...]) -> Value:
     """engine._new in anomaly mode: record the creation site, stop at a nan/inf value."""
     node: Value = _originals["_new"](op, data, args)
     site = _user_site()
-    if site is not None:
-        _sites[id(node)] = site
+    _sites[id(node)] = (site, _fingerprint(node.operation, args))
     if not math.isfinite(data):
         call, inputs = _describe(op, args)
         raise AnomalyError(
@@ -192,7 +205,7 @@ def _backward_anomaly(node: Value, detail: str) -> AnomalyError:
     op = node.operation
     assert op is not None
     call, inputs = _describe(op, node.args)
-    site = _sites.get(id(node))
+    site = _site_of(node)
     label = f"node {node.label!r}" if node.label else "unlabelled node"
     return AnomalyError(
         f"backward: {call} = {node.data!r} ({label}): the gradient {detail}\n  {_created(site)}",

@@ -103,6 +103,7 @@ class NumpyBackend:
     sqrt = staticmethod(np.sqrt)
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
+    power = staticmethod(np.power)
 
     @staticmethod
     def sigmoid(x: Array) -> Array:
@@ -122,13 +123,14 @@ class NumpyBackend:
 
     @staticmethod
     def relu(x: Array) -> Array:
-        """x where x > 0, else 0."""
-        return np.where(x > 0, x, 0.0)
+        """0 where x ≤ 0, else x (nan stays nan)."""
+        return np.where(x <= 0, 0.0, x)
 
     @staticmethod
-    def maximum(xs: Sequence[Array]) -> Array:
-        """The elementwise largest of the arrays xs."""
-        return functools.reduce(np.maximum, xs)
+    def shift(xs: Sequence[Array]) -> Array:
+        """logsumexp's shift: the elementwise max of xs, 0 where that is not finite."""
+        top = functools.reduce(np.maximum, xs)
+        return np.where(np.isfinite(top), top, 0.0)
 
 
 #: The backend the compiled path evaluates the op table's rules with.
@@ -419,22 +421,32 @@ class _Plan:
         """Gradient rows of every slot (slots, B), given ∂L/∂output rows ``seed``."""
         vals, grads = work.vals, work.grads
         grads.fill(0.0)
-        grads[self.outputs] += seed
-        for g, xs, rows in zip(reversed(self.groups), work.xs[::-1], work.rows[::-1], strict=True):
-            if g.scatter is None:
-                continue
-            try:
-                partials = _partials(g.op, vals[g.out], xs)
-            except ArithmeticError as error:
-                raise _undefined_derivative(g, xs, samples) from error
-            if _FLOATS.issuperset(map(type, partials)):  # constants: add, sum, ...
-                rows[...] = np.array(partials).reshape(-1, 1, 1)
-            else:
-                for j, p in enumerate(partials):
-                    rows[j] = p
-            rows *= grads[g.out]
-            g.scatter(grads, rows)
+        np.add.at(grads, self.outputs, seed)  # an output listed twice is seeded twice
+        with np.errstate(invalid="ignore", over="ignore"):  # ∞·0 is nan, as in eager mode
+            for g, xs, rows in zip(
+                reversed(self.groups), work.xs[::-1], work.rows[::-1], strict=True
+            ):
+                if g.scatter is not None:
+                    self._backward_group(g, vals, grads, xs, rows, samples)
         return grads
+
+    @staticmethod
+    def _backward_group(
+        g: _Group, vals: Array, grads: Array, xs: Array, rows: Array, samples: Sequence[int]
+    ) -> None:
+        """∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ for every instruction of the group, on the batch."""
+        assert g.scatter is not None
+        try:
+            partials = _partials(g.op, vals[g.out], xs)
+        except ArithmeticError as error:
+            raise _undefined_derivative(g, xs, samples) from error
+        if _FLOATS.issuperset(map(type, partials)):  # constants: add, sum, ...
+            rows[...] = np.array(partials).reshape(-1, 1, 1)
+        else:
+            for j, p in enumerate(partials):
+                rows[j] = p
+        rows *= grads[g.out]
+        g.scatter(grads, rows)
 
     def _check_guards(self, vals: Array, samples: Sequence[int]) -> None:
         for symbol, left, right, result in self.tape.guards:

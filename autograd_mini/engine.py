@@ -12,7 +12,6 @@ Nothing here recurses, so graphs of any depth work at Python's default recursion
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -71,7 +70,14 @@ def _as_float(data: object) -> float:
         raise TypeError(
             f"Value() takes a real number (int, float, numbers.Real), got {kind}: {data!r}"
         )
-    return float(data)
+    try:
+        return float(data)
+    except OverflowError:
+        if isinstance(data, int):
+            what = f"int of {data.bit_length()} bits"
+        else:
+            what = f"{type(data).__name__} {repr(data)[:40]}…"
+        raise OverflowError(f"Value(): {what} is too large for a float (|x| ≤ 1.8e308)") from None
 
 
 class Value:
@@ -98,7 +104,7 @@ class Value:
     _op: Op | None
     _x: Any
     _y: Any
-    _order: list[Value]
+    _order: list[Value] | None
 
     def __init__(self, data: float, label: str = "") -> None:
         self.data = _as_float(data)
@@ -252,13 +258,18 @@ class Value:
     def _topological_order(self) -> list[Value]:
         """This graph's nodes, each after everything it depends on, root last.
 
-        The order without the root is cached on the root (the root is left out so the cache
-        makes no reference cycle). Reusing it is always safe: a node's arguments never change
-        after it is created.
+        From the second backward pass from this root on, the order without the root is
+        cached on the root (the root is left out so the cache makes no reference cycle).
+        Reusing it is always safe: a node's arguments never change after it is created. The
+        first pass keeps nothing: a running total backpropagated at every step would
+        otherwise hold 1 + 2 + … + n references, quadratic memory.
         """
         try:
             below = self._order
         except AttributeError:
+            self._order = None  # seen once
+            return topological_order(self)
+        if below is None:
             below = self._order = topological_order(self)[:-1]
         return [*below, self]
 
@@ -305,8 +316,8 @@ def _binary(op: Op, x: Operand, y: Operand) -> Value:
         op.check(xd, yd)
     try:
         return _new(op, op.forward(FLOAT, xd, yd), (x, y))
-    except OverflowError:
-        return _new(op, _overflow(op, xd, yd), (x, y))
+    except OverflowError:  # the float backend returns ±inf itself; only huge ints get here
+        raise _too_large(op, xd, yd) from None
 
 
 _NUMBERS = frozenset({float, int})
@@ -328,9 +339,16 @@ def apply(op: Op, *args: Operand) -> Value:
         op.check(*xs)
     try:
         data = float(op.forward(FLOAT, *xs))
-    except OverflowError:
-        data = _overflow(op, *xs)
+    except OverflowError:  # the float backend returns ±inf itself; only huge ints get here
+        raise _too_large(op, *xs) from None
     return _new(op, data, args)
+
+
+def _too_large(op: Op, *xs: float) -> OverflowError:
+    """The error for a plain-number argument beyond the float range (e.g. 10 ** 400)."""
+    huge = next((x for x in xs if isinstance(x, int) and abs(x) > 2**1024), None)
+    what = f"an int of {huge.bit_length()} bits" if huge is not None else "an argument"
+    return OverflowError(f"{op.name}: {what} is too large for a float (|x| ≤ 1.8e308)")
 
 
 def _real_arguments(
@@ -343,13 +361,6 @@ def _real_arguments(
             raise TypeError(f"{op.name}: arguments must be Values or real numbers, got {kind}")
     xs = [d if d.__class__ in _NUMBERS else float(d) for d in xs]
     return xs, tuple(a if isinstance(a, Value) else x for a, x in zip(args, xs, strict=True))
-
-
-def _overflow(op: Op, *xs: float) -> float:
-    """The IEEE result of a forward rule that overflowed a float: ±inf, as NumPy gives."""
-    if op.name in ("powc", "pow") and xs[0] < 0 and float(xs[1]).is_integer() and xs[1] % 2:
-        return -math.inf
-    return math.inf
 
 
 def linear(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0) -> Value:
@@ -371,7 +382,8 @@ def add_n(values: Sequence[Operand]) -> Value:
 
 
 def logsumexp(values: Sequence[Operand]) -> Value:
-    """log Σᵢ exp xᵢ, computed stably as m + log Σᵢ exp(xᵢ − m) with m = max xᵢ.
+    """log Σᵢ exp xᵢ, computed stably as m + log Σᵢ exp(xᵢ − m) with m = max xᵢ (m = 0 if
+    that is infinite: +∞ for any xᵢ = +∞, −∞ when every xᵢ is −∞).
 
     Its local derivatives are softmax(x)ᵢ = exp(xᵢ − out).
     """
@@ -493,8 +505,8 @@ class _ValueBackend:
     Each function accepts a Value or a plain number (a constant argument of the op, e.g. the
     2 in 2 ** x) and gives a plain float for a plain number, so no needless nodes are built.
     ``step`` and ``sign`` (the derivatives of ReLU and |x|) are plain floats: they are
-    piecewise constant, so their own derivative is 0 almost everywhere. ``maximum`` is only
-    the shift inside the forward rule of logsumexp, which its partials do not use.
+    piecewise constant, so their own derivative is 0 almost everywhere. ``shift`` is only
+    the constant shift inside the forward rule of logsumexp, which its partials do not use.
     """
 
     exp = _lifted("exp")
@@ -507,6 +519,12 @@ class _ValueBackend:
     abs = _lifted("abs")
 
     @staticmethod
+    def power(x: Operand, c: Operand) -> Operand:
+        if isinstance(x, Value) or isinstance(c, Value):
+            return x**c
+        return FLOAT.power(x, c)
+
+    @staticmethod
     def step(x: Operand) -> float:
         return FLOAT.step(_data(x))
 
@@ -515,8 +533,8 @@ class _ValueBackend:
         return FLOAT.sign(_data(x))
 
     @staticmethod
-    def maximum(xs: Sequence[Operand]) -> float:
-        return FLOAT.maximum([_data(x) for x in xs])
+    def shift(xs: Sequence[Operand]) -> float:
+        return FLOAT.shift([_data(x) for x in xs])
 
 
 _VALUES = _ValueBackend()

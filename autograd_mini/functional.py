@@ -8,7 +8,6 @@ returning one Value.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
@@ -60,7 +59,8 @@ def value_and_grad(f: ScalarFn) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
 
     At plain numbers xs the results are floats. When any xᵢ is a Value (``grad`` nested in
     ``grad``, or a gradient penalty inside a loss) the results are Values built with
-    ``create_graph=True``, so they can be differentiated again.
+    ``create_graph=True``, so they can be differentiated again. No ``.grad`` is written,
+    also not that of a Value f closes over (a model's parameters keep theirs).
     """
 
     def evaluate(*xs: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -70,8 +70,7 @@ def value_and_grad(f: ScalarFn) -> Callable[..., tuple[Any, tuple[Any, ...]]]:
             return out, tuple(gradients(out, traced, create_graph=True))
         inputs = [Value(x) for x in xs]
         out = _as_value(f(*inputs), f)
-        out.backward()
-        return out.data, tuple(float(v.grad) for v in inputs)
+        return out.data, tuple(gradients(out, inputs))
 
     return evaluate
 
@@ -97,19 +96,28 @@ def grad(f: ScalarFn, order: int = 1) -> Callable[..., tuple[Any, ...]]:
 
 
 def numerical_grad(f: ScalarFn, *xs: float, eps: float = 1e-6) -> tuple[float, ...]:
-    """Central differences: ∂f/∂xᵢ ≈ (f(x + εeᵢ) − f(x − εeᵢ)) / 2ε, one per input.
+    """Central differences: ∂f/∂xᵢ ≈ (f(x + hᵢeᵢ) − f(x − hᵢeᵢ)) / 2hᵢ, one per input.
 
-    ``f`` is called with Values (so the same function serves :func:`grad`); the error of
-    the estimate is O(ε²) in exact arithmetic plus O(machine-ε / ε) from rounding.
+    The step is relative to the input, hᵢ = ε·max(1, |xᵢ|), so it stays above the float
+    spacing at large |xᵢ|, and 2hᵢ is the distance actually stepped (the difference of the
+    two rounded arguments). ``ValueError`` if ε is too small to move some xᵢ at all.
+    ``f`` is called with Values (so the same function serves :func:`grad`); the relative
+    error is O(ε²) in exact arithmetic plus O(machine-ε / ε) from rounding.
     """
     estimates = []
-    for i in range(len(xs)):
-        up = [Value(x + eps if j == i else x) for j, x in enumerate(xs)]
-        down = [Value(x - eps if j == i else x) for j, x in enumerate(xs)]
-        f_up = _as_value(f(*up), f).data
-        f_down = _as_value(f(*down), f).data
-        estimates.append((f_up - f_down) / (2 * eps))
+    for i, x in enumerate(xs):
+        step = eps * max(1.0, abs(x))
+        up, down = x + step, x - step
+        if up == down:
+            raise ValueError(f"numerical_grad: eps={eps!r} does not move x{i} = {x!r}")
+        f_up, f_down = (_at(f, [*xs[:i], moved, *xs[i + 1 :]]) for moved in (up, down))
+        estimates.append((f_up - f_down) / (up - down))
     return tuple(estimates)
+
+
+def _at(f: ScalarFn, xs: Sequence[float]) -> float:
+    """f's value at plain numbers xs (called with fresh Values)."""
+    return _as_value(f(*(Value(x) for x in xs)), f).data
 
 
 def gradcheck(
@@ -117,15 +125,17 @@ def gradcheck(
 ) -> bool:
     """Compare reverse-mode gradients with central differences at xs.
 
-    Returns True when every input satisfies |analytic − numeric| ≤ atol + rtol·|numeric|;
-    otherwise raises ``AssertionError`` listing every input's analytic and numeric value.
+    Returns True when every input satisfies |analytic − numeric| ≤ atol + rtol·|numeric|
+    (or the two are equal, e.g. the same infinity; a nan never passes); otherwise raises
+    ``AssertionError`` listing every input's analytic and numeric value, the differing ones
+    marked. The numeric values come from :func:`numerical_grad` with step ``eps``.
     """
     analytic = grad(f)(*xs)
     numeric = numerical_grad(f, *xs, eps=eps)
     rows = []
     ok = True
     for i, (a, n) in enumerate(zip(analytic, numeric, strict=True)):
-        close = math.isclose(a, n, rel_tol=rtol, abs_tol=atol)
+        close = a == n or abs(a - n) <= atol + rtol * abs(n)
         ok = ok and close
         flag = "" if close else "  <-- differs"
         rows.append(f"  x{i} = {xs[i]!r}: analytic {a!r}, numeric {n!r}{flag}")

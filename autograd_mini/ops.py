@@ -11,8 +11,10 @@ Everything else reads this table:
 * the drawing labels each edge with the local derivative ``partials`` gives.
 
 Both rules take a *backend* ``m`` first: a namespace with the elementary functions
-(``m.exp``, ``m.log``, ...) for the kind of number being computed on. The arithmetic
-operators ``+ - * / **`` work on every kind directly, so most rules need no backend at all.
+(``m.exp``, ``m.log``, ``m.power``, ...) for the kind of number being computed on. The
+arithmetic operators ``+ - * /`` work on every kind directly, so most rules need no backend
+at all; powers go through ``m.power`` so that a float power beyond the float range is ±∞ (as
+on NumPy arrays), not Python's ``OverflowError``.
 ``partials(m, out, *xs)`` returns one local derivative ∂out/∂xᵢ per argument, given the
 forward result ``out`` (reusing it is both cheaper and more stable: d tanh = 1 − out²).
 
@@ -36,10 +38,37 @@ relu_grad_at_zero = 0.0
 class FloatBackend:
     """Elementary functions on Python floats, written to be numerically stable."""
 
-    exp = staticmethod(math.exp)
-    log = staticmethod(math.log)
     tanh = staticmethod(math.tanh)
     sqrt = staticmethod(math.sqrt)
+
+    @staticmethod
+    def exp(x: float) -> float:
+        """eˣ, and +∞ past the float range (the IEEE result NumPy gives)."""
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return math.inf
+
+    @staticmethod
+    def power(x: float, c: float) -> float:
+        """xᶜ, and ±∞ where that exceeds the float range (the IEEE result NumPy gives)."""
+        try:
+            result: float = x**c  # (float ** float is typed Any: it may be complex)
+        except OverflowError:
+            negative = x < 0 and float(c).is_integer() and c % 2 == 1
+            return -math.inf if negative else math.inf
+        return result
+
+    @staticmethod
+    def log(x: float) -> float:
+        """ln x, with IEEE values where it is not finite: ln 0 = −∞, ln x = nan for x < 0.
+
+        (``Value.log`` refuses x ≤ 0 with a clear error before this is reached; the IEEE
+        values serve logsumexp of all −∞, as NumPy's log does on the compiled path.)
+        """
+        if x > 0:
+            return math.log(x)
+        return -math.inf if x == 0 else math.nan
 
     @staticmethod
     def sigmoid(x: float) -> float:
@@ -61,18 +90,19 @@ class FloatBackend:
 
     @staticmethod
     def sign(x: float) -> float:
-        """sign(x), with sign(0) = 0 (the subgradient |x| uses at 0)."""
-        return (x > 0) - (x < 0) + 0.0
+        """sign(x), with sign(0) = 0 (the subgradient |x| uses at 0) and sign(nan) = nan."""
+        return (x > 0) - (x < 0) + 0.0 if x == x else x
 
     @staticmethod
-    def maximum(xs: Sequence[float]) -> float:
-        """The largest of xs."""
-        return max(xs)
+    def shift(xs: Sequence[float]) -> float:
+        """logsumexp's shift: max xᵢ, or 0 when that is ±∞ or nan (so no xᵢ − shift is ∞ − ∞)."""
+        top = max(xs)
+        return top if -math.inf < top < math.inf else 0.0
 
     @staticmethod
     def relu(x: float) -> float:
-        """max(0, x)."""
-        return x if x > 0 else 0.0
+        """max(0, x); nan stays nan."""
+        return 0.0 if x <= 0 else x
 
     @staticmethod
     def abs(x: float) -> float:
@@ -158,7 +188,9 @@ def _sum_forward(m: Any, *xs: Any) -> Any:
 
 
 def _logsumexp_forward(m: Any, *xs: Any) -> Any:
-    top = m.maximum(xs)
+    """log Σ exp xᵢ = s + log Σ exp(xᵢ − s) with the shift s = max xᵢ (no overflow); s = 0
+    when max xᵢ is infinite, so +∞ gives +∞ and all −∞ give log 0 = −∞."""
+    top = m.shift(xs)
     return top + m.log(_sum_forward(m, *[m.exp(x - top) for x in xs]))
 
 
@@ -178,18 +210,18 @@ _ENTRIES = [
     Op(
         "powc",
         "**",
-        lambda m, x, c: x**c,
+        lambda m, x, c: m.power(x, c),
         # For c = 0 the exponent becomes 0, so the derivative is 0·x⁰ = 0 even at x = 0;
         # written without a Python branch on c so array backends (compiled path) work too.
-        lambda m, out, x, c: (c * x ** (c - 1 + (c == 0)), 0.0),
+        lambda m, out, x, c: (c * m.power(x, c - 1 + (c == 0)), 0.0),
         "x ** c for a constant c: ∂/∂x = c·x^(c−1) (0 for c = 0, also at x = 0)",
         _check_powc,
     ),
     Op(
         "pow",
         "**",
-        lambda m, x, y: x**y,
-        lambda m, out, x, y: (y * x ** (y - 1), out * m.log(x)),
+        lambda m, x, y: m.power(x, y),
+        lambda m, out, x, y: (y * m.power(x, y - 1), out * m.log(x)),
         "∂/∂x = y·x^(y−1), ∂/∂y = xʸ·ln x",
         _check_pow,
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import sys
@@ -223,3 +224,27 @@ def test_functional_gradients_and_hessian_are_checked() -> None:
     with detect_anomaly(), pytest.raises(AnomalyError, match="backward: sqrt"):
         hessian(lambda a: a.sqrt() * a)(0.0)
     assert hessian(lambda a: a.sqrt() * a)(4.0) == [[pytest.approx(0.375)]]  # 3/(4√x)
+
+
+def test_a_reused_id_never_reports_the_site_of_a_dead_node() -> None:
+    """Sites are keyed by id(node); a node made without the engine (a copy) that gets the id
+    of a dead node recorded in the block must not be reported at the dead node's site."""
+    x = Value(0.0)
+    outside = x.sqrt()  # made outside the block: no site
+    with detect_anomaly():
+        candidates = []
+        for _ in range(20):  # recorded nodes that die at once, freeing their addresses
+            candidates.append(id(Value(2.0) * 3.0))
+        copies = [copy.copy(outside) for _ in range(20)]
+        reused = [c for c in copies if id(c) in candidates]
+        assert reused, "CPython reuses the freed addresses"
+        for c in reused:
+            with pytest.raises(AnomalyError) as caught:
+                (c * 1.0).backward()
+            assert caught.value.op == "sqrt" and caught.value.site is None
+            assert "created outside detect_anomaly()" in str(caught.value)
+        line = here() + 1
+        inside = x.sqrt()
+        with pytest.raises(AnomalyError) as caught:
+            (inside * 1.0).backward()
+        assert caught.value.site is not None and caught.value.site.lineno == line

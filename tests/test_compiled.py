@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,7 +57,7 @@ TASKS: dict[str, tuple[int, LossFn, Callable[[random.Random], Any]]] = {
     "cross_entropy_onehot": (
         3,
         losses.cross_entropy,
-        lambda r: [1.0 if i == r.randrange(3) else 0.0 for i in range(3)],
+        lambda r: [1.0 if i == k else 0.0 for k in [r.randrange(3)] for i in range(3)],
     ),
 }
 
@@ -333,3 +334,83 @@ def test_nan_and_unusual_targets_are_traced_afresh() -> None:
     assert math.isnan(result.losses[0])
     assert result.losses[1] == pytest.approx(eager(model, losses.mse, [[0.7]], [1.0])[0])
     assert all(key is not None for key in compiled._by_target)  # nan is never cached
+
+
+def test_an_output_listed_twice_counts_twice() -> None:
+    """f returning [y, y] differentiates y + y, as eager mode does (not y once)."""
+    p = Value(3.0)
+
+    def f(x: Value) -> list[Value]:
+        y = x * p
+        return [y, y]
+
+    result = compile_fn(f, [p], [2.0])([[2.0], [1.0]])
+    assert result.input_grads.tolist() == [[6.0], [6.0]]  # ∂(y + y)/∂x = 2p
+    assert result.grads == [3.0]  # mean over the batch of 2x: (4 + 2) / 2
+
+
+def test_infinite_values_give_ieee_results_without_numpy_warnings() -> None:
+    """∞ · 0 in the backward sweep (here ∂(c·x)/∂c · 0) is handled as in eager mode, silently."""
+
+    def f(x: Value) -> Value:
+        return (x * 0.0).relu() + x.exp()  # relu(nan) + exp(inf) at x = inf
+
+    compiled = compile_fn(f, [], [1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = compiled([[math.inf], [1.0]])
+    x = Value(math.inf)
+    out = f(x)
+    out.backward()
+    assert math.isnan(result.values[0, 0]) and math.isnan(out.data)
+    assert result.input_grads[0, 0] == x.grad == math.inf
+    assert result.input_grads[1, 0] == pytest.approx(math.e)
+
+
+def test_logsumexp_with_infinite_inputs_equals_eager_mode() -> None:
+    compiled = compile_fn(lambda x, y: logsumexp([x, y]), [], [0.0, 0.0])
+    points = [[math.inf, 1.0], [-math.inf, -math.inf], [-math.inf, 0.0], [1e308, 1e308]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = compiled(points)
+    for n, (a, b) in enumerate(points):
+        x, y = Value(a), Value(b)
+        out = logsumexp([x, y])
+        out.backward()
+        assert result.values[n, 0] == pytest.approx(out.data, nan_ok=True)
+        assert result.input_grads[n].tolist() == pytest.approx([x.grad, y.grad], nan_ok=True)
+    assert result.values[:, 0].tolist() == [math.inf, -math.inf, 0.0, 1e308 + math.log(2.0)]
+
+
+@pytest.mark.parametrize("name", ["relu", "abs"])
+def test_relu_and_abs_at_nan_and_zero_equal_eager_mode(name: str) -> None:
+    def f(x: Value) -> Value:
+        return getattr(x * 1.0, name)()  # type: ignore[no-any-return]
+
+    points = [math.nan, 0.0, -0.0, -1.0, 2.0]
+    result = compile_fn(f, [], [1.0])([[x] for x in points])
+    for n, x0 in enumerate(points):
+        x = Value(x0)
+        out = f(x)
+        out.backward()
+        assert result.values[n, 0] == pytest.approx(out.data, nan_ok=True)
+        assert result.input_grads[n, 0] == pytest.approx(x.grad, nan_ok=True)
+    assert math.isnan(result.values[0, 0])
+
+
+@pytest.mark.parametrize("batch", [[[1e200]], [[1e200], [-1e-200]]])
+def test_overflowing_powers_equal_eager_mode_for_any_batch_size(
+    batch: list[list[float]],
+) -> None:
+    """xᶜ and its derivative c·x^(c−1) beyond the float range are ±inf on every path."""
+    compiled = compile_fn(lambda x: x**3 + x**-3, [], [1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = compiled(batch)
+    for n, (x0,) in enumerate(batch):
+        x = Value(x0)
+        out = x**3 + x**-3
+        out.backward()
+        assert result.values[n, 0] == out.data
+        assert result.input_grads[n, 0] == x.grad
+    assert result.input_grads[:, 0].tolist() == [math.inf, -math.inf][: len(batch)]

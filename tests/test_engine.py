@@ -31,6 +31,12 @@ class TestConstruction:
         with pytest.raises(TypeError, match=type(bad).__name__):
             Value(bad)  # type: ignore[arg-type]
 
+    def test_an_int_too_large_for_a_float_is_named(self) -> None:
+        with pytest.raises(OverflowError, match=r"Value\(\): int of 1329 bits is too large"):
+            Value(10**400)
+        with pytest.raises(OverflowError, match=r"Value\(\): Fraction .* is too large"):
+            Value(Fraction(10**400, 3))
+
     def test_attributes(self) -> None:
         v = Value(2.0, label="w_1")
         assert (v.data, v.grad, v.label, v.op, v.parents) == (2.0, 0.0, "w_1", "", ())
@@ -163,12 +169,28 @@ class TestBackward:
         w = Value(2.0)
         y = w * w
         y.backward()
+        y.backward()  # a graph backpropagated again: its order is cached from now on
         order = y._order
+        assert isinstance(order, list)
         w.data = 5.0
         w.grad = 0.0
         y.backward()
         assert y._order is order  # the cached order was reused
         assert w.grad == 2 * 5.0  # ∂(w·w)/∂w = 2w at the data w holds now (as in micrograd)
+
+    def test_a_running_total_backpropagated_each_step_keeps_linear_memory(self) -> None:
+        """total = total + term; total.backward() per step: caching every step's order on its
+        root would keep 1 + 2 + … + n node references (quadratic memory)."""
+        w = Value(0.5)
+        total = Value(0.0)
+        for i in range(200):
+            total = total + (w * float(i)).tanh()
+            total.backward()
+        cached = [n for n in topological_order(total) if isinstance(getattr(n, "_order", 0), list)]
+        assert cached == []
+        # w accumulates Σₖ ∂totalₖ/∂w = Σᵢ (200 − i) · i · (1 − tanh²(0.5 i))
+        want = sum((200 - i) * i * (1 - math.tanh(0.5 * i) ** 2) for i in range(200))
+        assert w.grad == pytest.approx(want, rel=1e-12)
 
     def test_million_op_chain_is_iterative(self) -> None:
         assert sys.getrecursionlimit() <= 10_000
@@ -222,6 +244,26 @@ class TestBadInput:
         with pytest.raises(ZeroDivisionError, match=r"derivative of powc\(0\.0, 0\.5\)"):
             y.backward()
 
+    @pytest.mark.parametrize("create_graph", [False, True])
+    def test_overflowing_derivative_is_ieee_infinity_as_in_the_forward_pass(
+        self, create_graph: bool
+    ) -> None:
+        """A local derivative beyond the float range is ±inf, with the right sign."""
+        cases = [  # (x, c, d/dx xᶜ = c·x^(c−1))
+            (1e200, 3, math.inf),
+            (-1e200, 3, math.inf),  # 3x² > 0
+            (-1e100, 5, math.inf),  # 5x⁴ > 0
+            (-1e-200, -3, -math.inf),  # −3x⁻⁴ < 0
+            (1e-200, -3, -math.inf),
+        ]
+        for x0, c, want in cases:
+            x = Value(x0)
+            (x**c).backward(create_graph=create_graph)
+            assert float(x.grad) == want, (x0, c)
+        y = Value(2000.0)
+        (2**y).backward(create_graph=create_graph)  # ∂/∂y 2ʸ = 2ʸ ln 2
+        assert float(y.grad) == math.inf
+
     @pytest.mark.parametrize("x", [1000.0, -1000.0])
     def test_sigmoid_and_tanh_stable_at_extremes(self, x: float) -> None:
         for f in (Value.sigmoid, Value.tanh):
@@ -272,3 +314,8 @@ class TestNaryOps:
             add_n([])
         with pytest.raises(ValueError, match="logsumexp"):
             logsumexp([])
+
+
+def test_huge_int_constant_is_a_clear_error_not_a_wrong_infinity() -> None:
+    with pytest.raises(OverflowError, match=r"sub: an int of 1329 bits is too large"):
+        Value(1.0) - 10**400

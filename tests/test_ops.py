@@ -82,3 +82,47 @@ def test_local_grads_include_constants() -> None:
 def test_every_op_has_a_formula_and_symbol() -> None:
     for op in OPS.values():
         assert op.symbol and op.formula, op.name
+
+
+@pytest.mark.parametrize(
+    ("xs", "value", "grads"),
+    [
+        ((math.inf, 1.0), math.inf, (math.nan, 0.0)),  # ∂/∂x₁ = exp(∞ − ∞), as in PyTorch
+        ((-math.inf, -math.inf), -math.inf, (math.nan, math.nan)),
+        ((-math.inf, 0.0), 0.0, (0.0, 1.0)),
+        ((-math.inf,), -math.inf, (math.nan,)),
+        ((math.nan, 1.0), math.nan, (math.nan, math.nan)),
+        ((1.0, math.nan), math.nan, (math.nan, math.nan)),
+    ],
+)
+def test_logsumexp_with_infinite_inputs(
+    xs: tuple[float, ...], value: float, grads: tuple[float, ...]
+) -> None:
+    """log Σ exp xᵢ is +∞ when some xᵢ is +∞ and −∞ when all are −∞ (never ∞ − ∞ = nan)."""
+    out, got = grads_at(lambda *vs: logsumexp(list(vs)), *xs)
+    assert out == pytest.approx(value, nan_ok=True)
+    assert got == pytest.approx(grads, nan_ok=True)
+
+
+def test_one_and_two_argument_nary_ops() -> None:
+    """n-ary ops with 1 or 2 arguments use the engine's inline argument slots."""
+    a, b = Value(1.0), Value(2.0)
+    assert grads_at(lambda x, y: add_n([x, y]), 1.0, 2.0) == (3.0, (1.0, 1.0))
+    assert grads_at(lambda x: add_n([x]), 1.0) == (1.0, (1.0,))
+    assert grads_at(lambda x: logsumexp([x]), 1.5) == (1.5, (1.0,))
+    assert grads_at(lambda b: linear([], [], b), 4.0) == (4.0, (1.0,))
+    assert add_n([a, b]).args == (a, b) and logsumexp([a]).args == (a,)
+    assert local_grads(add_n([a, 2.0])) == (1.0, 1.0)
+
+
+def test_relu_passes_nan_through() -> None:
+    """relu(nan) is nan (as in NumPy and PyTorch), not a silent 0 that hides the nan."""
+    assert math.isnan(Value(math.nan).relu().data)
+    assert Value(-0.0).relu().data == 0.0 and Value(-math.inf).relu().data == 0.0
+
+
+def test_abs_derivative_at_nan_is_nan() -> None:
+    """sign(nan) is nan, as NumPy's sign on the compiled path: a nan is never turned into 0."""
+    out, (g,) = grads_at(abs, math.nan)
+    assert math.isnan(out) and math.isnan(g)
+    assert grads_at(abs, 0.0) == (0.0, (0.0,)) and grads_at(abs, -0.0) == (0.0, (0.0,))
