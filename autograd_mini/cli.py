@@ -27,13 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from autograd_mini import chapter
-from autograd_mini.engine import Value, no_grad
+from autograd_mini.engine import Value, local_grads, no_grad
+from autograd_mini.files import write_atomic
 
 __all__ = ["Report", "UsageError", "build_parser", "main"]
 
 DATASETS_2D = ("moons", "spiral", "xor")
 TOY_DATASETS = (*DATASETS_2D, "wine-toy")
 CLASS_COLOURS = ["#3b6fb6", "#d1495b", "#2e9e5b", "#e09f1f", "#7b4fa6", "#6c757d"]
+PICTURE_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv")
 INSTALL_GRAPHVIZ = (
     "install Graphviz to draw it: sudo apt-get install graphviz (Debian/Ubuntu), "
     "brew install graphviz (macOS), or see https://graphviz.org/download/"
@@ -95,13 +97,20 @@ def prepare_out(path: str | os.PathLike[str], option: str = "--out") -> Path:
     return out
 
 
+#: Seconds Graphviz's ``dot`` may take for one picture before the command gives up.
+DOT_TIMEOUT = 30.0
+
+
 def draw(report: Report, graph: Any, path: Path, label: str) -> Path:
     """Render a graphviz picture; without ``dot`` the .dot source is written instead."""
-    from autograd_mini.viz import GraphvizNotInstalledWarning, render
+    from autograd_mini.viz import GraphTooLargeError, GraphvizNotInstalledWarning, render
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GraphvizNotInstalledWarning)
-        written = render(graph, path)
+        try:
+            written = render(graph, path, timeout=DOT_TIMEOUT)
+        except GraphTooLargeError as error:
+            raise UsageError(str(error)) from None
     if any(issubclass(w.category, GraphvizNotInstalledWarning) for w in caught):
         report.say(f"  note: Graphviz's `dot` was not found, so {path.name} is DOT source only;")
         report.say(f"        {INSTALL_GRAPHVIZ}")
@@ -112,10 +121,13 @@ def draw(report: Report, graph: Any, path: Path, label: str) -> Path:
 
 def stepper(report: Report, root: Value, path: Path, title: str) -> None:
     """Write the backprop stepper page, or say why it could not be drawn."""
-    from autograd_mini.viz import GraphvizNotFoundError, save_stepper
+    from autograd_mini.viz import GraphTooLargeError, GraphvizNotFoundError, save_stepper
 
     try:
-        report.wrote("backprop stepper page", save_stepper(root, path, title=title))
+        page = save_stepper(root, path, title=title, timeout=DOT_TIMEOUT)
+        report.wrote("backprop stepper page", page)
+    except GraphTooLargeError as error:
+        raise UsageError(str(error)) from None
     except GraphvizNotFoundError:
         report.say(f"  note: the stepper page needs Graphviz's `dot`; {INSTALL_GRAPHVIZ}")
 
@@ -174,9 +186,9 @@ def walkthrough_step3(report: Report, ex: chapter.WorkedExample, rho: float) -> 
     report.say(f"Step 3. Gradients by backpropagation, then one update with ρ = {fmt(rho)}")
     report.say(f"  ∂L/∂y  = −2 × ({fmt(ex.t)} − {fmt(ex.y.data)}) = {fmt(ex.y.grad)}")
     report.say(f"  ∂L/∂w₁ = h₁₁ × ∂L/∂y = {fmt(ex.h[0].data)} × {fmt(ex.y.grad)} = {fmt(w1.grad)}")
-    slope = ex.h[0].parents[0] is ex.u[0] and ex.u[0].data > 0
+    (slope,) = local_grads(ex.h[0])  # f′(u₁₁) = ∂h₁₁/∂u₁₁, from the op table
     report.say(
-        f"  ∂y/∂u₁₁ = w₁ f′(u₁₁) = {fmt(w1.data)} × {int(slope)} = {fmt(w1.data * slope)}"
+        f"  ∂y/∂u₁₁ = w₁ f′(u₁₁) = {fmt(w1.data)} × {fmt(slope)} = {fmt(w1.data * slope)}"
         "    (ReLU′(u) = 1 for u > 0)"
     )
     chain = str(explain(ex.loss, w2, through=[ex.u[0], ex.y])).splitlines()[0]
@@ -503,7 +515,7 @@ def cmd_vanishing(args: argparse.Namespace, report: Report) -> None:
     relu_ratio = rows["relu"][0] / rows["relu"][-1] if rows["relu"][-1] else math.inf
     report.number("relu: layer 1 / last layer", f"{relu_ratio:.3g}")
     path = out / "vanishing.json"
-    path.write_text(json.dumps({"depth": args.depth, "width": args.width, **rows}, indent=1))
+    write_atomic(path, json.dumps({"depth": args.depth, "width": args.width, **rows}, indent=1))
     report.wrote("numbers (JSON)", path)
     plot_vanishing(report, rows, out / "vanishing.png")
 
@@ -525,6 +537,8 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
             raise UsageError(f"--at {item!r}: {text!r} is not a number") from None
         if not math.isfinite(number):
             raise UsageError(f"--at {item!r}: the value must be finite")
+        if name in values:
+            raise UsageError(f"--at {item!r}: {name!r} is given twice")
         values[name] = number
     return values
 
@@ -532,15 +546,20 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
 def cmd_graph(args: argparse.Namespace, report: Report) -> None:
     """Evaluate an expression safely, backpropagate and draw its graph."""
     from autograd_mini.expression import ExpressionError, evaluate
-    from autograd_mini.viz import backprop_table, draw_graph
+    from autograd_mini.viz import GraphTooLargeError, backprop_table, draw_graph
 
+    target = Path(args.output)
+    if target.suffix.lower() not in PICTURE_SUFFIXES:
+        raise UsageError(
+            f"-o {str(target)!r}: the picture's format comes from its suffix; "
+            f"use one of {', '.join(PICTURE_SUFFIXES)}"
+        )
     values = parse_assignments(args.at)
     try:
         result, variables = evaluate(args.expression, values)
     except ExpressionError as error:
         raise UsageError(str(error)) from None
     result.backward()
-    target = Path(args.output)
     prepare_out(target.parent, "the folder of -o")
     report.say(f"{args.expression} = {result.data:.6g}")
     report.number(args.expression, f"{result.data:.6g}")
@@ -550,7 +569,11 @@ def cmd_graph(args: argparse.Namespace, report: Report) -> None:
     report.say()
     for line in str(backprop_table(result)).splitlines():
         report.say(f"  {line}")
-    draw(report, draw_graph(result), target, "expression graph")
+    try:
+        graph = draw_graph(result)
+    except GraphTooLargeError as error:
+        raise UsageError(str(error)) from None
+    draw(report, graph, target, "expression graph")
     if args.stepper:
         stepper(report, result, target.with_suffix(".html"), args.expression)
 
@@ -585,7 +608,7 @@ def cmd_demo(args: argparse.Namespace, report: Report) -> None:
         sub.handler(sub, child)
         reports.append(child)
     index = out / "index.html"
-    index.write_text(index_html(reports, time.perf_counter() - start, out), encoding="utf-8")
+    write_atomic(index, index_html(reports, time.perf_counter() - start, out))
     print()
     report.say(f"demo finished in {time.perf_counter() - start:.1f} s; open {index}")
 
@@ -787,7 +810,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "expression",
         help='e.g. "tanh(a*b + c)"; functions: exp log sqrt tanh '
-        "sigmoid relu abs softplus; operators + - * / **",
+        "sigmoid relu abs softplus; operators + - * / **; one that starts with - goes "
+        'after "--" at the end: graph --at a=1 -- "-a*b"',
     )
     p.add_argument(
         "--at",

@@ -27,6 +27,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from autograd_mini.engine import Value
+from autograd_mini.ops import FLOAT, OPS
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "MAX_LENGTH", "ExpressionError", "evaluate", "parse"]
 
@@ -48,12 +49,13 @@ CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 #: The longest expression accepted (characters).
 MAX_LENGTH = 2000
 
-_BINARY: dict[type[ast.operator], Callable[[Value | float, Value | float], Value | float]] = {
-    ast.Add: lambda x, y: x + y,
-    ast.Sub: lambda x, y: x - y,
-    ast.Mult: lambda x, y: x * y,
-    ast.Div: lambda x, y: x / y,
-    ast.Pow: lambda x, y: x**y,
+#: Each allowed binary operator and the op-table entry that computes it (``x ** c``: powc).
+_BINARY: dict[type[ast.operator], str] = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "powc",
 }
 _BINARY_NAMES = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 
@@ -194,19 +196,46 @@ def evaluate(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, V
             raise ExpressionError(f"expression: {name!r} cannot be a variable name")
     tree = parse(text, frozenset(values))
     variables = {name: Value(float(v), name) for name, v in values.items()}
+    quoted = _quote(text.strip())
     try:
         result = _eval(tree.body, variables)
     except OverflowError:
-        raise ExpressionError(f"expression: {text.strip()!r} overflows a float") from None
+        raise ExpressionError(f"expression: {quoted} overflows a float") from None
     except (ArithmeticError, ValueError) as error:
-        raise ExpressionError(f"expression: cannot evaluate {text.strip()!r}: {error}") from None
+        raise ExpressionError(f"expression: cannot evaluate {quoted}: {error}") from None
     except RecursionError:
         raise ExpressionError("expression: too deeply nested to evaluate") from None
     if not isinstance(result, Value):
         result = Value(result, "result")
-    if not math.isfinite(result.data):
-        raise ExpressionError(f"expression: {text.strip()!r} evaluates to {result.data}")
+    if math.isinf(result.data):
+        raise ExpressionError(f"expression: {quoted} overflows a float ({result.data})")
+    if math.isnan(result.data):
+        raise ExpressionError(f"expression: {quoted} is not a number (nan)")
     return result, variables
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """``text`` quoted for a one-line message, shortened to ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _binary(kind: type[ast.operator], x: Value | float, y: Value | float) -> Value | float:
+    """``x op y``: a Value through its operator; two plain numbers through the same op-table
+    entry with its domain check, so ``(-8) ** 0.5`` is an error, not a complex number."""
+    if not isinstance(x, Value) and not isinstance(y, Value):
+        op = OPS[_BINARY[kind]]
+        if op.check is not None:
+            op.check(x, y)
+        return float(op.forward(FLOAT, x, y))
+    if kind is ast.Add:
+        return x + y
+    if kind is ast.Sub:
+        return x - y
+    if kind is ast.Mult:
+        return x * y
+    if kind is ast.Div:
+        return x / y
+    return x**y
 
 
 def _eval(node: ast.expr, variables: dict[str, Value]) -> Value | float:
@@ -216,7 +245,7 @@ def _eval(node: ast.expr, variables: dict[str, Value]) -> Value | float:
         return variables[node.id] if node.id in variables else CONSTANTS[node.id]
     if isinstance(node, ast.BinOp):
         left, right = _eval(node.left, variables), _eval(node.right, variables)
-        return _BINARY[type(node.op)](left, right)
+        return _binary(type(node.op), left, right)
     if isinstance(node, ast.UnaryOp):
         operand = _eval(node.operand, variables)
         return -operand if isinstance(node.op, ast.USub) else operand

@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -190,6 +191,11 @@ def test_graph_evaluates_backpropagates_and_draws(
         ("a / 0", "divides by zero"),
         ("10 ** 400", "overflows"),
         ("'text'", "only numbers"),
+        # constants alone used to fold to a complex number and crash with a TypeError
+        ("(-8) ** 0.5", "is not real"),
+        ("(0 - 8) ** (1 / 3) * a", "is not real"),
+        ("+".join(["a"] * 999), "too deeply nested"),
+        ("exp(" * 30 + "a" + ")" * 30 + " + " + "a" * 1900, "longer than 2000 characters"),
     ],
 )
 def test_graph_rejects_expressions_in_one_line(
@@ -285,6 +291,23 @@ def test_graph_output_folder_unwritable(tmp_path: Path, capsys: pytest.CaptureFi
     assert "the folder of -o" in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("name", ["g.jpeg", "g"])
+def test_graph_output_of_unknown_format_is_a_usage_error(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # used to evaluate, print, then crash in render() with a ValueError traceback (status 1)
+    code, out, err = run(["graph", "a*a", "--at", "a=2", "-o", str(tmp_path / name)], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "-o" in err and ".svg, .png, .pdf" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_variable_given_twice_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["graph", "a*2", "--at", "a=1", "a=2"], capsys)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "'a' is given twice" in err
+
+
 def test_python_dash_m_runs_the_same_command() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "autograd_mini", "--help"], capture_output=True, text=True
@@ -363,3 +386,33 @@ def test_index_page_escapes_every_text() -> None:
     page = cli.index_html([report], 1.0, Path("out"))
     assert "<script>alert" not in page and "<b>x</b>" not in page
     assert "&lt;script&gt;" in page and "a &lt; b &amp; c &gt; d" in page
+
+
+def test_graph_too_slow_for_dot_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a fake dot that never finishes stands in for a layout that takes minutes
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n", "utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    monkeypatch.setattr(cli, "DOT_TIMEOUT", 0.5)
+    target = tmp_path / "g.svg"
+    code, _, err = run(["graph", "a*b", "--at", "a=1", "b=2", "-o", str(target)], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "took longer than 0.5 s" in err and "Draw a part of it" in err
+    assert not target.exists()
+
+
+def test_graph_whose_layout_would_take_minutes_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a*a*…*a with 80 factors: dot needs minutes or crashes; refused before dot runs
+    target = tmp_path / "g.svg"
+    code, _, err = run(["graph", "*".join(["a"] * 80), "--at", "a=1", "-o", str(target)], capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "bends" in err and "Draw a part of it" in err
+    assert not target.exists()

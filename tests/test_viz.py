@@ -4,6 +4,7 @@ example built here from plain Values: x = (2, 3, 1), hidden weights (3, 1, 2) an
 
 from __future__ import annotations
 
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -195,10 +196,12 @@ def test_show_flags(ex: dict[str, Value]) -> None:
 
 
 def test_max_nodes_guard_names_the_size_and_the_way_out() -> None:
+    # (each addend is its own leaf: x + x·1 + … + x·59 now meets the layout guard first,
+    # see test_graphs_whose_layout_would_take_minutes_are_refused_before_dot_runs)
     x = Value(0.5, "x")
     total = x
     for i in range(60):
-        total = total + x * i
+        total = total + Value(float(i), f"c_{i}")
     with pytest.raises(GraphTooLargeError) as info:
         draw_graph(total, max_nodes=50)
     message = str(info.value)
@@ -331,3 +334,68 @@ def test_a_failing_dot_gives_one_clear_error(
         render(draw_graph(ex["L"]), tmp_path / "x.svg")
     assert info.value.__suppress_context__
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_a_dot_that_takes_too_long_is_stopped_with_one_clear_error(
+    ex: dict[str, Value], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dot needs minutes (or crashes) on graphs like a*a*…*a (80 factors): a value read at
+    # many depths makes thousands of bend points. render and save_stepper stop it.
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n", "utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(
+        GraphTooLargeError, match=r"render: Graphviz's `dot` took longer than 0.5 s"
+    ):
+        render(draw_graph(ex["L"]), tmp_path / "x.svg", timeout=0.5)
+    assert time.perf_counter() - start < 10
+    assert not (tmp_path / "x.svg").exists()
+    with pytest.raises(GraphTooLargeError, match=r"save_stepper: .* took longer than 0.5 s"):
+        save_stepper(ex["L"], tmp_path / "x.html", timeout=0.5)
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_shades_spread_over_the_palette_when_grads_span_few_decades() -> None:
+    # grads 1, 10, 100: the three decades used to get the three darkest shades, so every
+    # node looked alike; the smallest now gets a light shade and the largest the darkest.
+    from autograd_mini.viz._draw import _SHADES
+
+    x = Value(1.0, "x")
+    mid = x * 10
+    loss = mid * 10
+    loss.backward()
+    src = draw_graph(loss).source
+    fills = {name: re.search(r'BGCOLOR="(#\w+)"', line) for name, line in _lines(src).items()}
+    assert fills["x"] is not None and fills["x"].group(1) == _SHADES[-1]  # |grad| 100
+    assert fills["L"] is not None and fills["L"].group(1) == _SHADES[2]  # |grad| 1
+    assert fills["v"] is not None and fills["v"].group(1) == _SHADES[4]  # |grad| 10
+
+
+def _lines(src: str) -> dict[str, str]:
+    """Each value node's DOT line by the first letter of its label (x, v, L)."""
+    found = {}
+    for line in src.splitlines():
+        m = re.search(r"<TD><B>(?:<I>)?(\w)", line)
+        if m and "BGCOLOR" in line:
+            found.setdefault(m.group(1), line)
+    return found
+
+
+def test_graphs_whose_layout_would_take_minutes_are_refused_before_dot_runs() -> None:
+    # a*a*…*a: `a` is read at every depth, so dot routes ~n² bends (60 factors: >20 s, 80:
+    # minutes or a crash). draw_graph says so at once; raising max_nodes draws it anyway.
+    a = Value(1.5, "a")
+    chain = a
+    for _ in range(59):
+        chain = chain * a
+    chain.backward()
+    with pytest.raises(GraphTooLargeError, match=r"draw_graph: laying this graph out .* bends"):
+        draw_graph(chain)
+    assert "digraph" in draw_graph(chain, max_nodes=4000).source
+    short = a * a * a * a * a * a * a * a * a * a
+    assert "digraph" in draw_graph(short).source

@@ -10,6 +10,7 @@ import itertools
 import math
 import os
 import shutil
+import subprocess
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from autograd_mini.files import write_atomic
 from autograd_mini.viz._analysis import (
     ACTIVATIONS,
     GraphInfo,
+    GraphTooLargeError,
     analyze,
     grad_value,
     is_computed,
@@ -80,7 +82,9 @@ def _graphviz() -> Any:
 @dataclass
 class Shading:
     """Maps |grad| to a fill colour on a log scale: one shade per decade, the top decade of
-    the graph darkest; |grad| = 0 is grey, not-yet-computed is white."""
+    the graph darkest and the others spread over the palette (every other shade when the
+    graph spans few decades, so they differ at a glance); |grad| = 0 is grey,
+    not-yet-computed is white."""
 
     top: int = 0
     decades: list[int] = field(default_factory=list)
@@ -98,7 +102,9 @@ class Shading:
         if not math.isfinite(g):
             return len(_SHADES) - 1
         d = math.floor(math.log10(abs(g)))
-        return max(0, len(_SHADES) - 1 - (self.top - d))
+        darkest = len(_SHADES) - 1
+        step = min(2.0, darkest / (len(self.decades) - 1)) if len(self.decades) > 1 else 1.0
+        return max(0, darkest - round((self.top - d) * step))
 
     def fill(self, g: float | None) -> tuple[str, str]:
         """(fill colour, font colour) for a grad (None: not yet computed)."""
@@ -330,9 +336,11 @@ def draw_graph(
     vanishing gradients stand out; nn neurons and layers are grouped in clusters.
 
     Before ``root.backward()`` (root.grad ≠ 1) grads of 0 show as "—", not yet computed.
-    More than ``max_nodes`` nodes raise :class:`GraphTooLargeError` (draw a part instead).
+    More than ``max_nodes`` nodes raise :class:`GraphTooLargeError` (draw a part instead), and
+    so does a layout that would need more than 1.5 × ``max_nodes`` bends (a value read at
+    many depths, like ``a`` in a*a*…*a: Graphviz would take minutes).
     """
-    info = analyze(root, max_nodes=max_nodes)
+    info = analyze(root, max_nodes=max_nodes, layout=True)
     computed = is_computed(root)
 
     def grad(node: Value) -> float | None:
@@ -515,41 +523,60 @@ def draw_network(
 _FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
 
+#: Seconds ``dot`` may take before render/save_stepper stop it (None: wait for ever).
+DOT_TIMEOUT: float | None = 60.0
+
+
 def dot_program() -> str | None:
     """The path of Graphviz's ``dot`` program, or None when it is not installed."""
     return shutil.which("dot")
 
 
-def pipe_svg(dot: Any, what: str) -> str:
+def pipe_svg(dot: Any, what: str, timeout: float | None = DOT_TIMEOUT) -> str:
     """``dot -Tsvg`` of a Digraph as text; GraphvizNotFoundError when dot is missing."""
-    return _pipe(dot, "svg", what).decode("utf-8")
+    return _pipe(dot, "svg", what, timeout).decode("utf-8")
 
 
-def _pipe(dot: Any, fmt: str, what: str) -> bytes:
-    gv = _graphviz()
-    try:
-        data: bytes = dot.pipe(format=fmt, quiet=True)
-    except gv.ExecutableNotFound:
+def _pipe(dot: Any, fmt: str, what: str, timeout: float | None) -> bytes:
+    """Run ``dot -T{fmt}`` on the Digraph's source; clear errors when dot is missing, fails,
+    crashes or takes longer than ``timeout`` seconds (the process is then killed)."""
+    program = dot_program()
+    if program is None:
         raise GraphvizNotFoundError(
             f"{what}: Graphviz's `dot` program was not found. {INSTALL_HINT}"
-        ) from None
-    except gv.CalledProcessError as error:
-        stderr = (
-            error.stderr.decode("utf-8", "replace")
-            if isinstance(error.stderr, bytes)
-            else str(error.stderr)
+        ) from None  # a short traceback: no chained context
+    try:
+        done = subprocess.run(
+            [program, f"-T{fmt}"],
+            input=str(dot.source).encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
         )
-        raise RuntimeError(f"{what}: Graphviz's `dot -T{fmt}` failed: {stderr.strip()}") from None
-    return data
+    except subprocess.TimeoutExpired:
+        raise GraphTooLargeError(
+            f"{what}: Graphviz's `dot` took longer than {timeout:g} s to lay out this graph "
+            "and was stopped (a value read at many depths, like a in a*a*…*a, makes thousands "
+            "of bends). Draw a part of it, or pass a larger timeout (None waits for ever)."
+        ) from None
+    if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace").strip()
+        if done.returncode < 0:
+            stderr = f"dot crashed (signal {-done.returncode}) {stderr}".strip()
+        raise RuntimeError(f"{what}: Graphviz's `dot -T{fmt}` failed: {stderr}") from None
+    return done.stdout
 
 
-def render(graph: Any, path: str | os.PathLike[str]) -> Path:
+def render(
+    graph: Any, path: str | os.PathLike[str], *, timeout: float | None = DOT_TIMEOUT
+) -> Path:
     """Write ``graph`` (a Digraph from :func:`draw_graph`/:func:`draw_network`) to ``path``;
     the format comes from the suffix: .svg, .png, .pdf, or .dot/.gv (the DOT source).
 
     Returns the path written. When Graphviz's ``dot`` program is missing, the DOT source is
     written next to it (``name.dot``), ONE :class:`GraphvizNotInstalledWarning` says how to
-    install Graphviz, and that .dot path is returned.
+    install Graphviz, and that .dot path is returned. ``dot`` is stopped after ``timeout``
+    seconds with a :class:`GraphTooLargeError` (its layout of some graphs takes minutes).
     """
     out = Path(path)
     fmt = _FORMATS.get(out.suffix.lower())
@@ -563,7 +590,7 @@ def render(graph: Any, path: str | os.PathLike[str]) -> Path:
         write_atomic(out, source)
         return out
     try:
-        data = _pipe(graph, fmt, "render")
+        data = _pipe(graph, fmt, "render", timeout)
     except GraphvizNotFoundError:
         fallback = out.with_suffix(".dot")
         write_atomic(fallback, source)

@@ -44,7 +44,7 @@ def arg_role(node: Value, pos: int) -> str:
 
 def op_text(node: Value) -> str:
     """The op node's text: the op table's symbol, with any plain-number constants among the
-    arguments (``20 −``, ``^ 2``, ``Σwh+b · b = 0``)."""
+    arguments (``20 −``, ``^ 2``, ``Σwh+b (b = 0)``)."""
     op = node.operation
     if op is None:
         return ""
@@ -55,7 +55,7 @@ def op_text(node: Value) -> str:
     if len(node.args) == 2 and len(consts) == 1:
         pos, c = consts[0]
         return f"{num(float(c))} {sym}" if pos == 0 else f"{sym} {num(float(c))}"
-    return sym + " · " + ", ".join(f"{arg_role(node, p)} = {num(float(c))}" for p, c in consts)
+    return f"{sym} (" + ", ".join(f"{arg_role(node, p)} = {num(float(c))}" for p, c in consts) + ")"
 
 
 class Explanation(str):

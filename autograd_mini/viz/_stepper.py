@@ -17,7 +17,7 @@ from typing import Any
 from autograd_mini.engine import Value
 from autograd_mini.files import write_atomic
 from autograd_mini.viz._analysis import GraphInfo, analyze
-from autograd_mini.viz._draw import GraphStyle, build_graph, node_id, pipe_svg
+from autograd_mini.viz._draw import DOT_TIMEOUT, GraphStyle, build_graph, node_id, pipe_svg
 from autograd_mini.viz._explain import explain_in
 from autograd_mini.viz._text import MARK, clean, html_escape, num, product
 
@@ -59,6 +59,7 @@ def save_stepper(
     title: str | None = None,
     max_nodes: int = 1000,
     rankdir: str = "LR",
+    timeout: float | None = DOT_TIMEOUT,
 ) -> Path:
     """Write ONE self-contained HTML page that steps through ``root``'s backward pass.
 
@@ -67,14 +68,17 @@ def save_stepper(
     in so far are shown, not-yet-visited ones are blank, and the chain-rule line for the
     current node (and its full :func:`explain`) is written above the picture. The numbers
     are those of one backward pass, so the page works before ``backward()`` too. Needs
-    Graphviz's ``dot`` (to lay the graph out as SVG); returns the path written.
+    Graphviz's ``dot`` (to lay the graph out as SVG, stopped after ``timeout`` seconds with
+    a :class:`GraphTooLargeError`); returns the path written.
     """
-    info = analyze(root, max_nodes=max_nodes, what="save_stepper")
+    info = analyze(root, max_nodes=max_nodes, what="save_stepper", layout=True)
     adj = info.adjoints()
     dynamic: dict[str, list[str]] = {}
     style = GraphStyle(adj.get, rankdir=rankdir, shade=False, dynamic=dynamic)
     head = clean(title) if title is not None else f"Backward pass of {info.name(root)}"
-    svg = pipe_svg(build_graph(info, style, ""), "save_stepper")  # the page shows the title
+    svg = pipe_svg(
+        build_graph(info, style, ""), "save_stepper", timeout
+    )  # the page shows the title
     steps = []
     for node in info.backward_order:
         if node is root:
