@@ -80,6 +80,7 @@ __all__ = [
     "ACTIVATIONS",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "MAX_FILE_BYTES",
     "MLP",
     "Layer",
     "ModelFileError",
