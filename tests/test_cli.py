@@ -6,7 +6,6 @@ import itertools
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -388,15 +387,10 @@ def test_index_page_escapes_every_text() -> None:
     assert "&lt;script&gt;" in page and "a &lt; b &amp; c &gt; d" in page
 
 
+@pytest.mark.usefixtures("slow_dot")
 def test_graph_too_slow_for_dot_is_one_clear_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a fake dot that never finishes stands in for a layout that takes minutes
-    fake = tmp_path / "bin" / "dot"
-    fake.parent.mkdir()
-    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n", "utf-8")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", str(fake.parent))
     monkeypatch.setattr(cli, "DOT_TIMEOUT", 0.5)
     target = tmp_path / "g.svg"
     code, _, err = run(["graph", "a*b", "--at", "a=1", "b=2", "-o", str(target)], capsys)

@@ -336,16 +336,12 @@ def test_a_failing_dot_gives_one_clear_error(
     assert not (tmp_path / "x.svg").exists()
 
 
+@pytest.mark.usefixtures("slow_dot")
 def test_a_dot_that_takes_too_long_is_stopped_with_one_clear_error(
-    ex: dict[str, Value], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ex: dict[str, Value], tmp_path: Path
 ) -> None:
     # dot needs minutes (or crashes) on graphs like a*a*…*a (80 factors): a value read at
     # many depths makes thousands of bend points. render and save_stepper stop it.
-    fake = tmp_path / "bin" / "dot"
-    fake.parent.mkdir()
-    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n", "utf-8")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", str(fake.parent))
     import time
 
     start = time.perf_counter()
