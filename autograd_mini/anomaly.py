@@ -186,14 +186,8 @@ def _checked_new(op: Op, data: float, args: tuple[Any, ...]) -> Value:
     site = _user_site()
     _sites[id(node)] = (site, _fingerprint(node.operation, args))
     if not math.isfinite(data):
-        call, inputs = _describe(op, args)
-        raise AnomalyError(
-            f"forward: {call} = {data!r}, the first nan/inf value\n  {_created(site)}",
-            phase="forward",
-            op=op.name,
-            inputs=inputs,
-            label=node.label,
-            site=site,
+        raise _anomaly(
+            "forward", op, args, node.label, site, f" = {data!r}, the first nan/inf value"
         )
     return node
 
@@ -201,20 +195,27 @@ def _checked_new(op: Op, data: float, args: tuple[Any, ...]) -> Value:
 # -- backward --------------------------------------------------------------------------------
 
 
+def _anomaly(
+    phase: str, op: Op, args: tuple[Any, ...], label: str, site: Site | None, what: str
+) -> AnomalyError:
+    """The report: ``phase: op(inputs)<what>`` and where the user's code created the node."""
+    call, inputs = _describe(op, args)
+    return AnomalyError(
+        f"{phase}: {call}{what}\n  {_created(site)}",
+        phase=phase,
+        op=op.name,
+        inputs=inputs,
+        label=label,
+        site=site,
+    )
+
+
 def _backward_anomaly(node: Value, detail: str) -> AnomalyError:
     op = node.operation
     assert op is not None
-    call, inputs = _describe(op, node.args)
-    site = _site_of(node)
-    label = f"node {node.label!r}" if node.label else "unlabelled node"
-    return AnomalyError(
-        f"backward: {call} = {node.data!r} ({label}): the gradient {detail}\n  {_created(site)}",
-        phase="backward",
-        op=op.name,
-        inputs=inputs,
-        label=node.label,
-        site=site,
-    )
+    name = f"node {node.label!r}" if node.label else "unlabelled node"
+    what = f" = {node.data!r} ({name}): the gradient {detail}"
+    return _anomaly("backward", op, node.args, node.label, _site_of(node), what)
 
 
 def check_backward(root: Value, order: list[Value]) -> dict[Value, float]:

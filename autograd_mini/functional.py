@@ -168,12 +168,15 @@ def gradients(root: Value, wrt: Sequence[Value], *, create_graph: bool = False) 
     order = topological_order(root)
     position = {node: i for i, node in enumerate(order)}
     start = min((position[w] for w in wrt if w in position), default=len(order))
-    if anomaly.is_anomaly_enabled():
-        anomaly.check_backward(root, order[start:])
+    checking = anomaly.is_anomaly_enabled()
     if create_graph:
+        if checking:
+            anomaly.check_backward(root, order[start:])
         adjoint = _adjoints_graph(root, order[start:])
         return [adjoint[w] if w in adjoint else Value(0.0) for w in wrt]
-    floats = _adjoints_float(root, order[start:])
+    # check_backward is this same float sweep with every term checked: run one of them
+    sweep = anomaly.check_backward if checking else _adjoints_float
+    floats = sweep(root, order[start:])
     return [floats.get(w, 0.0) for w in wrt]
 
 
