@@ -93,6 +93,7 @@ PUBLIC_MODULES = [
     "autograd_mini.datasets",
     "autograd_mini.viz",
     "autograd_mini.chapter",
+    "autograd_mini.i18n",
     "autograd_mini.expression",
     "autograd_mini.anomaly",
     "autograd_mini.compiled",
