@@ -88,3 +88,31 @@ def test_terms_and_messages_exist_in_both_languages() -> None:
         i18n.term("layer", "de")
     with pytest.raises(KeyError, match="no term"):
         i18n.term("nope")
+
+
+@pytest.mark.parametrize("name", ["chapter-map.md", "chapter-map.ja.md"])
+def test_chapter_map_names_existing_tests_examples_and_code(name: str) -> None:
+    import importlib
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "docs" / name).read_text(encoding="utf-8")
+    tests = re.findall(r"`(tests/\w+\.py)::(test_\w+)`", text)
+    assert len(tests) >= 15
+    for path, test in tests:
+        assert f"def {test}(" in (root / path).read_text(encoding="utf-8"), f"{path}::{test}"
+    examples = set(re.findall(r"`(examples/\w+\.py)`", text))
+    assert len(examples) >= 4 and all((root / e).is_file() for e in examples)
+    names = set(re.findall(r"`((?:nn|engine|losses|chapter|viz|optim)\.[\w.]+|Value\.\w+)", text))
+    assert len(names) >= 15
+    for dotted in names:
+        module, *attrs = dotted.split(".")
+        obj: object = (
+            importlib.import_module(f"autograd_mini.{module}")
+            if module != "Value"
+            else importlib.import_module("autograd_mini").Value
+        )
+        for attr in attrs:
+            obj = getattr(obj, attr)
+        assert obj is not None
