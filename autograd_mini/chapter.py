@@ -286,7 +286,9 @@ def quarter_power_reference(means: Sequence[float]) -> list[float]:
 
     ``means`` are per-layer gradient sizes, layer 1 first; the reference starts at the last
     layer's value and loses a factor of 0.25 (the most a sigmoid's σ′ lets through) for
-    each layer nearer the input. A sigmoid network's curve lies on or below it.
+    each layer nearer the input: the rate σ′ ≤ 0.25 alone imposes (the weights multiply
+    too, so a sigmoid network with small weights falls faster, one with weights above 4
+    can stay above it).
 
     >>> quarter_power_reference([0.0, 0.0, 0.5])
     [0.03125, 0.125, 0.5]

@@ -116,3 +116,28 @@ def test_chapter_map_names_existing_tests_examples_and_code(name: str) -> None:
         for attr in attrs:
             obj = getattr(obj, attr)
         assert obj is not None
+
+
+def test_the_examples_show_the_wine_answer_and_both_losses() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+
+    def run(name: str) -> str:
+        done = subprocess.run(
+            [sys.executable, str(examples / name), "--quick"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    wine = run("wine_softmax.py")
+    assert "P(white) = 0.1493, P(red) = 0.8507, sum = 1.000000" in wine
+    assert "output y_2 red   w = [0.5, -1, 0]  u = +1.0000  h = 1.0000  delta = -0.1493" in wine
+    worked = run("worked_example.py")
+    assert "(as the chapter does): 357.089" in worked
+    assert "(w_3, w_4 move too): 399.552" in worked

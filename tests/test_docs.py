@@ -87,6 +87,7 @@ def test_tutorials_show_the_library_pictures() -> None:
             "images/vanishing.png",
             "images/network.svg",
             "images/moons_boundary.png",
+            "images/wine_network.svg",
         }
 
 
