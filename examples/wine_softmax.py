@@ -14,7 +14,7 @@ network of the same shape on the toy wine data (synthetic, see
 
 from __future__ import annotations
 
-from _common import quick_flag
+from common import quick_flag
 
 from autograd_mini import chapter, datasets, losses, nn, optim, train
 from autograd_mini.engine import no_grad

@@ -9,7 +9,7 @@ it both ways: w₁ and w₂ only, as the chapter does (357.089), and every weigh
 
 from __future__ import annotations
 
-from _common import quick_flag
+from common import quick_flag
 
 from autograd_mini import chapter
 from autograd_mini.viz import explain
