@@ -1,7 +1,9 @@
 #!/bin/sh
 # Install the Debian packages autograd-mini's optional parts need, where that can be done
 # without asking (root with apt-get); otherwise print the one-line install command.
-# Usage: ensure-system-deps.sh graphviz [chromium]
+# Usage: ensure-system-deps.sh graphviz [chromium] [cjk]
+#   cjk: a Japanese (CJK) font, so figures drawn for Japanese readers (--lang ja) show their
+#        text instead of empty boxes: Debian's fonts-noto-cjk (Noto Sans CJK).
 set -u
 missing=""
 for want in "$@"; do
@@ -9,6 +11,7 @@ for want in "$@"; do
     graphviz) command -v dot >/dev/null 2>&1 || missing="$missing graphviz" ;;
     chromium) command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
                 || missing="$missing chromium chromium-driver" ;;
+    cjk) fc-list :lang=ja 2>/dev/null | grep -q . || missing="$missing fonts-noto-cjk" ;;
     *) echo "ensure-system-deps: unknown package group '$want'" >&2; exit 2 ;;
   esac
 done
