@@ -17,10 +17,27 @@ ValueError: language must be 'en' or 'ja', not 'fr'
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "MESSAGES", "TERMS", "check_lang", "term", "term_table", "text"]
+__all__ = [
+    "FONT_FAMILIES",
+    "LANGUAGES",
+    "MESSAGES",
+    "TERMS",
+    "check_lang",
+    "term",
+    "term_table",
+    "text",
+]
 
 #: The languages offered (``--lang``); English is the default.
 LANGUAGES: tuple[str, ...] = ("en", "ja")
+
+#: matplotlib's ``font.family`` for figures in each language: Japanese labels need a CJK
+#: font (Debian's fonts-noto-cjk, installed by ``scripts/ensure-system-deps.sh cjk``), listed
+#: after DejaVu Sans so Latin letters and symbols keep their usual look.
+FONT_FAMILIES: dict[str, tuple[str, ...]] = {
+    "en": ("DejaVu Sans",),
+    "ja": ("DejaVu Sans", "Noto Sans CJK JP"),
+}
 
 #: The chapter's terms: key → (English, the chapter's Japanese).
 TERMS: dict[str, tuple[str, str]] = {
@@ -142,7 +159,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Vanishing gradients: the same architecture, sigmoid vs ReLU",
         "勾配消失：同じ構造でシグモイド関数と ReLU 関数を比べる",
     ),
-    "plot_reference": ("0.25ⁿ (the sigmoid bound)", "0.25ⁿ（シグモイド関数での上限）"),
+    "plot_reference": ("0.25ⁿ (σ′ ≤ 0.25 per layer)", "0.25ⁿ（1層ごとに σ′ ≤ 0.25）"),
     # the demo page
     "demo_title": ("autograd-mini demo", "autograd-mini デモ"),
     "demo_intro": (

@@ -18,11 +18,16 @@ done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing system packages:$missing"
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null \
-    && exit 0
+  if apt-get update -qq >/dev/null \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; then
+    case "$missing" in  # matplotlib caches the font list: let it see the new font
+      *fonts-noto-cjk*) rm -f "${MPLCONFIGDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/matplotlib}"/fontlist-*.json ;;
+    esac
+    exit 0
+  fi
   echo "apt-get could not install$missing; continuing without it." >&2
 else
   echo "Missing system packages:$missing. Install them with: sudo apt-get install$missing" >&2
-  echo "(continuing: what needs them is skipped or writes its .dot source only)" >&2
+  echo "(continuing: what needs them is skipped, writes its .dot source only, or shows Japanese text as boxes)" >&2
 fi
 exit 0
