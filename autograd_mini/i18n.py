@@ -165,7 +165,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_intro": (
         "Every number below was computed by autograd-mini in this run ({seconds} s).\n"
         "The chapter's corrections are listed in the errata (<code>docs/errata.md</code>).",
-        "以下の数値はすべて、今回の実行（{seconds} 秒）で autograd-mini が計算したものです。\n"
+        "以下の数値はすべて、今回の実行（{seconds} 秒）で autograd-mini が計算したものです。"
         "章の誤りの訂正は正誤表（<code>docs/errata.md</code>）にまとめてあります。",
     ),
     "demo_quantity": ("quantity", "量"),
