@@ -220,8 +220,30 @@ def test_train_with_many_steps_suggests_compiled(
     argv += ["--no-progress", "--no-plots", "--out", str(tmp_path)]
     code, out, _ = run(argv, capsys)
     assert code == 0
-    assert "2,400 steps" in out and "--compiled" in out
+    assert "hint: 2,400 steps (30 epochs × 80 batches)" in out and "--compiled" in out
     code, out, _ = run([*argv, "--compiled"], capsys)
     assert code == 0 and "hint" not in out
     code, out, _ = run([*argv, "--epochs", "2"], capsys)  # 160 steps: no hint
     assert code == 0 and "hint" not in out
+
+
+def test_predict_rows_name_classes_only_when_they_have_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "spiral.json"
+    MLP(2, [3], seed=1).save(path)
+    argv = ["predict", "--model", str(path), "--dataset", "spiral", "--show", "2"]
+    code, out, _ = run(argv, capsys)
+    assert code == 0
+    rows = [line for line in out.splitlines() if line.startswith("  x = ")]
+    assert len(rows) == 2
+    for row in rows:
+        assert re.search(r"→ class [012]  P\(class 0\) = [\d.]+, P\(class 1\)", row), row
+        assert row.endswith("(true class: 0)")  # the spiral's first points are class 0
+    assert "… and 178 more" in out
+    path = tmp_path / "moons.json"
+    MLP(2, [1], seed=1).save(path)
+    argv = ["predict", "--model", str(path), "--dataset", "moons", "--show", "1"]
+    code, out, _ = run(argv, capsys)
+    assert code == 0
+    assert re.search(r"→ class [01] \([−+]1\)  \(true class: [01] \([−+]1\)\)$", out, re.M), out

@@ -147,6 +147,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
     inputs = [parse_input(text, model.nin) for text in args.input]
     report.say(f"{args.model}: MLP({model.nin}, {model.nouts}) with {model.activation}")
     names = problem.classes if problem is not None else ()
+    if names == tuple(str(c) for c in range(len(names))):
+        names = ()  # classes named by their index: "class 2" says it all
     if inputs:
         scaler = problem.scaler if problem is not None else None
         if problem is not None and scaler is not None:
@@ -166,7 +168,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
         labels = class_labels(problem, ys)
         predictions = [predict(model, x) for x in xs]
         for x, prediction, label in zip(xs[: args.show], predictions, labels, strict=False):
-            report.say(f"{describe(x, prediction, names)}  (true: {names[label]})")
+            true = f"{label} ({names[label]})" if names else str(label)
+            report.say(f"{describe(x, prediction, names)}  (true class: {true})")
         if len(xs) > args.show:
             report.say(f"  … and {len(xs) - args.show:,} more")
         correct = sum(p[1] == c for p, c in zip(predictions, labels, strict=True))

@@ -111,10 +111,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     out_option(p)
 
 
-def plural(n: int, word: str) -> str:
-    """``1 epoch``, ``2 epochs``, ``80 batches``."""
-    ending = "es" if word.endswith(("s", "sh", "ch", "x")) else "s"
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}{ending}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 epoch``, ``2 epochs``; ``many`` for a plural that is not ``word + "s"``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {many or word + 's'}"
 
 
 def sign_correct(y: Any, t: Any) -> bool:
@@ -216,9 +215,10 @@ def run(args: argparse.Namespace, report: Report) -> None:
         and steps > COMPILED_HINT_STEPS
         and compiles(model, targets.loss, problem.xs[0], targets.ys[0])
     ):
+        each = plural(batches, "batch", "batches")
         report.say(
-            f"  hint: {steps:,} steps ({epochs} × {plural(batches, 'batch')}); --compiled "
-            "replays the traced graph over each batch with NumPy, usually many times faster"
+            f"  hint: {steps:,} steps ({epochs} × {each}); --compiled replays the traced "
+            "graph over each batch with NumPy, usually many times faster"
         )
     start = time.perf_counter()
     with missing_dependency():
