@@ -145,7 +145,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
             problem = load_problem(args.dataset, args.seed)
         check_model_fits(model, args.model, problem)
     inputs = [parse_input(text, model.nin) for text in args.input]
-    report.say(f"{args.model}: MLP({model.nin}, {model.nouts}) with {model.activation}")
+    report.say(f"model {args.model!r}: MLP({model.nin}, {model.nouts}) with {model.activation}")
     names = problem.classes if problem is not None else ()
     if names == tuple(str(c) for c in range(len(names))):
         names = ()  # classes named by their index: "class 2" says it all
