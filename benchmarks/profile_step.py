@@ -23,9 +23,9 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from workloads import MicrogradStyleMLP, moons  # noqa: E402
-
 from autograd_mini import Value, engine  # noqa: E402
+
+from workloads import MicrogradStyleMLP, moons  # noqa: E402
 
 STEPS = 8
 
