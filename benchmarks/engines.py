@@ -139,7 +139,7 @@ def mlp(task: str, steps: int, gc_on: bool) -> Result:
     return {"seconds": seconds, "first_loss": losses[0]}
 
 
-def _compiled_trainer(task: str) -> tuple[Callable[[int], float], Any]:
+def compiled_trainer(task: str) -> tuple[Callable[[int], float], Any]:
     from autograd_mini import losses
     from autograd_mini.compiled import compile_loss
 
@@ -162,7 +162,7 @@ def _compiled_trainer(task: str) -> tuple[Callable[[int], float], Any]:
 def compiled(task: str, steps: int, gc_on: bool) -> Result:
     """``autograd_mini.compiled.compile_loss`` (NumPy), the SGD update in Python."""
     start = time.perf_counter()
-    step, _ = _compiled_trainer(task)
+    step, _ = compiled_trainer(task)
     compile_seconds = time.perf_counter() - start
     losses: list[float] = []
     seconds = timed(lambda k: losses.append(step(k)), steps, 3, gc_on)
@@ -444,7 +444,7 @@ def agreement(steps: int) -> Result:
     model = nn_model()
     keep: Result = {}
     eager = [_library_step(model, xs, ys, k, keep) for k in range(steps)]
-    step, _ = _compiled_trainer("moons")
+    step, _ = compiled_trainer("moons")
     fast = [step(k) for k in range(steps)]
     # the loss printed at step k is the one before step k's update: compare the last
     return {"steps": steps, "eager": eager[-1], "compiled": fast[-1]}

@@ -347,7 +347,7 @@ def print_tables(r: dict[str, Any]) -> None:
     print(f"rounds: {r['settings']['rounds']} (shuffled order); median (min–max) of per-round")
     print("ratios. A shared 2-core machine varies by ±50% from run to run.\n")
     t = r["tables"]
-    order = ["micrograd", "expand", "mlp", "compiled", "mygrad", "torch", "jax", "ours"]
+    order = ["micrograd", "expand", "mlp", "compiled", "ours", "mygrad", "torch", "jax"]
     if "moons" in t:
         print("moons step (100 points, MLP 2-16-16-1, one SGD step)")
         print(
