@@ -15,7 +15,9 @@ float sweep:
 * ``counter``    — a DFS that only collects the reachable nodes (a ``seen`` set, no marker),
   then ``list.sort`` by the creation number (descending);
 * ``counter+epoch`` — the same, with a per-pass stamp in a node slot instead of the set;
-* ``heap``       — no sort: a max-heap on the creation number yields the nodes in order.
+* ``heap``       — no sort: a max-heap on the creation number yields the nodes in order;
+* ``tape``       — no walk: the nodes recorded in a list at creation, read backwards (the
+  lower bound of any order; it keeps every node alive and passes over unreached ones).
 
 Graphs: the chain y = y·c + 0 (deep, two-argument nodes), micrograd's moons graph (every
 w·h and + its own node), and the nn.MLP moons graph (one n-argument node per neuron). The
@@ -44,6 +46,8 @@ from workloads import initial_weights, moons
 
 MANY: Any = object()
 _counter = itertools.count()
+#: Every node in creation order (for the ``tape`` variant; a graph is built on a fresh one).
+TAPE: list[Node] = []
 
 
 class Node:
@@ -59,6 +63,7 @@ class Node:
         self._y = y
         self.n = next(_counter)
         self.stamp = None
+        TAPE.append(self)
 
     def __add__(self, other: Any) -> Node:
         od = other.data if isinstance(other, Node) else other
@@ -198,11 +203,18 @@ def heap(root: Node) -> list[Node]:
     return order
 
 
+def tape(root: Node) -> list[Node]:
+    """No walk at all: the nodes recorded at creation, newest first (here every recorded node
+    is reachable from the root; in general the sweep would also pass over unreached ones)."""
+    return TAPE[::-1]
+
+
 SORTS: dict[str, Callable[[Node], list[Node]]] = {
     "postorder": postorder,
     "counter": counter,
     "counter+epoch": counter_epoch,
     "heap": heap,
+    "tape": tape,
 }
 
 
@@ -289,6 +301,7 @@ def measure(repeats: int) -> dict[str, Any]:
     sorts take turns within each repeat, so machine noise falls on all of them alike."""
     results: dict[str, Any] = {}
     for name, build in GRAPHS.items():
+        TAPE.clear()
         root, leaves = build()
         reference = postorder(root)
         sweep(root, reference)
