@@ -12,21 +12,27 @@ earlier ``backward()`` of another graph is still shown, since it is real).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from autograd_mini.engine import Value, local_grads, topological_order
-from autograd_mini.viz._text import num, pretty, pretty_html, product, subscript
+from autograd_mini.viz._text import dot_escape, num, pretty, pretty_html, product, subscript
 
 __all__ = [
     "ACTIVATIONS",
+    "DISPLAY",
     "GraphInfo",
     "GraphTooLargeError",
     "Term",
     "analyze",
+    "arg_role",
+    "expression_name",
     "grad_value",
     "is_computed",
+    "natural_key",
+    "op_text",
     "parameter_role",
     "weight_equation",
 ]
@@ -89,24 +95,53 @@ class GraphInfo:
     def name(self, node: Value) -> str:
         return self.names[node]
 
+    def d(self, top: Value, bottom: Value) -> str:
+        """``∂top/∂bottom`` with the names; an expression name goes in parentheses."""
+        return f"∂{self.factor_name(top)}/∂{self.factor_name(bottom)}"
+
+    def factor_name(self, node: Value) -> str:
+        name = self.names[node]
+        return f"({name})" if " " in name else name
+
     @property
     def backward_order(self) -> list[Value]:
-        """The order ``backward()`` visits nodes in: reverse topological, root first. Each
-        node's gradient is complete when it is visited."""
-        return self.order[::-1]
+        """The backward pass in the chapter's order: root first, then layer by layer (by
+        the longest path up to the root: the output layer, then each hidden layer), and in
+        a layer the weights first, then the other nodes, each by name (x₁ x₂ x₃, u₁₁ u₁₂).
+        Every node comes after all the nodes reading it, so its grad is complete when it is
+        visited, as in ``backward()``."""
+        depth = {self.root: 0}
+        for node in reversed(self.order):
+            d = depth.setdefault(node, 0) + 1
+            for p in node.parents:
+                if depth.get(p, -1) < d:
+                    depth[p] = d
+
+        def key(n: Value) -> tuple[int, int, tuple[Any, ...], int]:
+            kind = 1 if n.operation is not None else (0 if self.is_weight_like(n) else 2)
+            return (depth[n], kind, natural_key(self.names[n]), -self.index[n])
+
+        return sorted(self.order, key=key)
+
+    @property
+    def forward_ranks(self) -> dict[Value, int]:
+        """Each node's longest path up from a leaf (leaves 0)."""
+        rank: dict[Value, int] = {}
+        for n in self.order:
+            rank[n] = 1 + max((rank[p] for p in n.parents), default=-1)
+        return rank
 
     def is_preactivation(self, node: Value) -> bool:
         """Whether ``node`` is a neuron's u (so its grad is the chapter's δ = ∂L/∂u): a
-        ``linear`` node, or in expanded form a sum that feeds an activation, adds a bias
-        (nn role "b"), or is labelled ``u…`` (or ``y…``: an output without activation)."""
+        ``linear`` node, or in expanded form a sum labelled ``u…`` (or ``y…``: an output
+        without activation) or one that adds an nn bias. A plain sum is never guessed to
+        be a neuron (``tanh(a*b + c)`` has no weights and no δ)."""
         op = node.op
         if op == "linear":
             return True
         if op not in ("add", "sum"):
             return False
         consumers = self.consumers[node]
-        if any(c.op in ACTIVATIONS for c, _ in consumers):
-            return True
         if _label_base(node) in ("u", "y"):  # y = u for an output without activation
             return True
         # The sum that adds an nn bias, unless another sum continues it.
@@ -132,9 +167,10 @@ class GraphInfo:
             return False
         if _kind(self.roles.get(node)) in ("w", "b"):
             return True
+        consumers = self.consumers[node]
         if _label_base(node) in ("w", "b"):
-            return True
-        return any(c.op == "linear" and pos < len(c.args) // 2 for c, pos in self.consumers[node])
+            return any(self.feeds_delta(c) for c, _ in consumers)
+        return any(c.op == "linear" and pos < len(c.args) // 2 for c, pos in consumers)
 
     def adjoints(self) -> dict[Value, float]:
         """∂root/∂node for every node, for ONE backward pass, from the op table's local
@@ -148,6 +184,15 @@ class GraphInfo:
                 if isinstance(a, Value):
                     adj[a] += p * g
         return adj
+
+
+_SUB_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
+def natural_key(name: str) -> tuple[Any, ...]:
+    """Sort key reading subscript numbers as numbers: x₂ before x₁₀, w₁ before w₈."""
+    parts = re.split(r"(\d+)", name.translate(_SUB_DIGITS))
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
 
 
 def _kind(role: Any) -> str | None:
@@ -211,10 +256,75 @@ def analyze(
             info.names[n] = pretty(n.label)
             info.html_names[n] = pretty_html(n.label)
         else:
-            auto = "L" if n is root else "v" + (subscript(str(index[n] + 1)) or "")
+            auto = expression_name(n, info.names) or "v" + (subscript(str(index[n] + 1)) or "")
             info.names[n] = auto
-            info.html_names[n] = f"<I>{auto}</I>"
+            info.html_names[n] = f"<I>{dot_escape(auto)}</I>"
     return info
+
+
+#: How the drawings write the op table's ASCII symbols.
+DISPLAY = {"*": "×", "-": "−", "**": "^"}
+_SUP_DIGITS = dict(zip("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻", strict=True))
+#: An unlabelled node is named by its expression while that stays this short.
+_MAX_NAME = 14
+
+
+def op_text(node: Value) -> str:
+    """The op node's text: the op table's symbol, with any plain-number constants among the
+    arguments (``20 −``, ``^ 2``, ``Σwh+b (b = 0)``)."""
+    op = node.operation
+    if op is None:
+        return ""
+    sym = DISPLAY.get(op.symbol, op.symbol)
+    consts = [(pos, a) for pos, a in enumerate(node.args) if not isinstance(a, Value)]
+    if not consts:
+        return sym
+    if len(node.args) == 2 and len(consts) == 1:
+        pos, c = consts[0]
+        return f"{num(float(c))} {sym}" if pos == 0 else f"{sym} {num(float(c))}"
+    return f"{sym} (" + ", ".join(f"{arg_role(node, p)} = {num(float(c))}" for p, c in consts) + ")"
+
+
+def arg_role(node: Value, pos: int) -> str:
+    """A name for argument ``pos`` of ``node``: w₁, h₁, b for ``linear`` (its argument layout
+    is weights, inputs, bias), else x₁, x₂, …."""
+    n = len(node.args) // 2
+    if node.op == "linear":
+        if pos == len(node.args) - 1:
+            return "b"
+        kind, i = ("w", pos) if pos < n else ("h", pos - n)
+        return kind + (subscript(str(i + 1)) or "")
+    return "x" + (subscript(str(pos + 1)) or "")
+
+
+def expression_name(node: Value, names: dict[Value, str]) -> str | None:
+    """A short name for an unlabelled node from its expression and its arguments' names, as
+    the chapter writes it: ``20 − y``, ``(20 − y)²``, ``relu(u₁)``; None when too long."""
+    op = node.operation
+    if op is None:
+        return None
+    args = node.args
+    parts: list[str] = []
+    for a in args:
+        if isinstance(a, Value):
+            text = names.get(a)
+            if text is None:
+                return None
+            parts.append(f"({text})" if " " in text else text)
+        else:
+            parts.append(num(float(a)))
+    sym = DISPLAY.get(op.symbol, op.symbol)
+    if op.name == "pow" and not isinstance(args[1], Value):
+        exponent = num(float(args[1]))
+        sup = "".join(_SUP_DIGITS.get(c, "") for c in exponent)
+        name = parts[0] + (sup if len(sup) == len(exponent) else f"^{exponent}")
+    elif len(args) == 2 and len(sym) <= 2:
+        name = f"{parts[0]} {sym} {parts[1]}"
+    elif len(args) == 1:
+        name = f"−{parts[0]}" if sym == "−" else f"{sym}({parts[0]})"
+    else:
+        return None
+    return name if len(name) <= _MAX_NAME else None
 
 
 def _check_layout(order: list[Value], max_nodes: int, what: str) -> None:

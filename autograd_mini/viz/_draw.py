@@ -26,10 +26,11 @@ from autograd_mini.viz._analysis import (
     analyze,
     grad_value,
     is_computed,
+    natural_key,
+    op_text,
     parameter_role,
-    weight_equation,
 )
-from autograd_mini.viz._explain import op_text
+from autograd_mini.viz._equations import node_equation
 from autograd_mini.viz._text import MARK, dot_escape, num, pretty, subscript
 
 if TYPE_CHECKING:
@@ -127,8 +128,8 @@ class Shading:
             rows.append(_legend_row("on an edge: local derivative ∂out/∂in", "white", swatch))
         rows.append(_legend_row("∂L/∂u at a neuron&#39;s pre-activation u", "white", "δ"))
         return (
-            '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2" '
-            f'COLOR="#999999">{"".join(rows)}</TABLE>>'
+            '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2" '
+            f'COLOR="#999999">{"".join(rows)}</TABLE>'
         )
 
 
@@ -139,10 +140,17 @@ def _legend_row(text: str, colour: str, swatch: str = " ") -> str:
 # -- the computation graph --------------------------------------------------------------------
 
 
+#: The levels of detail of :func:`draw_graph`.
+DETAILS = ("compact", "full")
+
+
 @dataclass
 class GraphStyle:
     """What one picture shows. ``grad`` returns a node's grad, None when not yet computed;
-    ``dynamic`` (stepper pages) marks the texts that are filled in step by step."""
+    ``dynamic`` (stepper pages) marks the texts that are filled in step by step.
+    ``detail`` "compact" folds each op into its value's box and each edge's local
+    derivative into the equation of the node it leaves; "full" draws op nodes and writes
+    the local derivative on every edge."""
 
     grad: Callable[[Value], float | None]
     show_grad: bool = True
@@ -151,6 +159,7 @@ class GraphStyle:
     rankdir: str = "LR"
     shade: bool = True
     dynamic: dict[str, list[str]] | None = None
+    detail: str = "compact"
 
 
 def node_id(info: GraphInfo, node: Value) -> str:
@@ -159,29 +168,29 @@ def node_id(info: GraphInfo, node: Value) -> str:
 
 
 def _annotations(info: GraphInfo, node: Value, style: GraphStyle) -> list[str]:
-    g = style.grad(node)
-    if g is None or not style.show_delta:
+    """The node's equation (δ = f′(u)·Σ w·δ, ∂L/∂w = h·δ, …) once its grad is known."""
+    if style.grad(node) is None or not style.show_delta or node is info.root:
         return []
-    root = info.name(info.root)
-    if info.is_preactivation(node):
-        return [f"δ = ∂{root}/∂u = {num(g)}"]
-    if info.is_weight_like(node):
+    if style.detail == "full" and not (info.is_preactivation(node) or info.is_weight_like(node)):
+        return []  # the edges carry the local derivatives
 
-        def known(n: Value) -> float:
-            value = style.grad(n)
-            return math.nan if value is None else value
+    def known(n: Value) -> float:
+        value = style.grad(n)
+        return math.nan if value is None else value
 
-        eq = weight_equation(info, node, known)
-        return [eq] if eq is not None else []
-    return []
+    eq = node_equation(info, node, known)
+    g = known(node)
+    agrees = math.isclose(eq.value, g, rel_tol=1e-9, abs_tol=1e-12)
+    if not agrees and not (math.isnan(eq.value) and math.isnan(g)):
+        return []  # e.g. a leaf that accumulated several backward passes: never a wrong sum
+    return eq.lines() if style.detail == "compact" else [eq.one_line()]
 
 
 def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, font: str) -> str:
     g = style.grad(node)
-    cells = [
-        f"<TD><B>{info.html_names[node]}</B></TD>",
-        f"<TD>data {dot_escape(num(node.data))}</TD>",
-    ]
+    head = f"<B>{info.html_names[node]}</B>"
+    if style.detail == "compact" and node.operation is not None and node.label:
+        head += f'  <FONT COLOR="#555555">{dot_escape(op_text(node))}</FONT>'
     texts: list[str] = []
     if style.show_grad:
         texts.append(f"grad {num(g)}" if g is not None else "grad —")
@@ -191,12 +200,15 @@ def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, fon
         style.dynamic[node_id(info, node)] = [MARK + t for t in texts + extra]
         texts = [MARK + t for t in texts]
         extra = [MARK + t for t in extra]
-    cells += [f"<TD>{dot_escape(t)}</TD>" for t in texts]
-    rows = ["<TR>" + "".join(cells) + "</TR>"]
-    rows += [
-        f'<TR><TD COLSPAN="{len(cells)}"><FONT POINT-SIZE="10">{dot_escape(t)}</FONT></TD></TR>'
-        for t in extra
-    ]
+    data = f'<TD ALIGN="LEFT">data {dot_escape(num(node.data))}</TD>'
+    values = data + "".join(f'<TD ALIGN="LEFT">{dot_escape(t)}</TD>' for t in texts)
+    width = 1 + len(texts)
+    if style.detail == "compact":
+        rows = [f'<TR><TD COLSPAN="{width}">{head}</TD></TR>', f"<TR>{values}</TR>"]
+    else:
+        rows = [f"<TR><TD>{head}</TD>{values}</TR>"]
+        width += 1
+    rows += [f'<TR><TD COLSPAN="{width}" ALIGN="LEFT">{dot_escape(t)}</TD></TR>' for t in extra]
     table = (
         f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}" '
         f'COLOR="#444444">{"".join(rows)}</TABLE>'
@@ -244,23 +256,26 @@ def _groups(info: GraphInfo) -> dict[Value, tuple[int, int]]:
 
 def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digraph:
     """The Digraph of a computation graph, micrograd-style: value nodes (label, data, grad,
-    δ or ∂L/∂w = h·δ) and op nodes between them; edges carry local derivatives."""
+    δ or ∂L/∂w = h·δ) and, with ``detail="full"``, op nodes between them with the local
+    derivative on every edge. Nodes are written in the chapter's order (by layer, then by
+    name: x₁ x₂ x₃, u₁₁ before u₁₂), which dot keeps where it can."""
     gv = _graphviz()
+    full = style.detail == "full"
     dot = gv.Digraph("autograd", graph_attr={"rankdir": style.rankdir})
-    dot.attr(fontname=FONT, labelloc="t", nodesep="0.25", ranksep="0.35")
-    if title:
-        dot.attr(label=f"<{title}>")
+    dot.attr(fontname=FONT, nodesep="0.18", ranksep="0.35" if full else "0.3")
     dot.attr("node", fontname=FONT, fontsize="11", shape="plain")
-    dot.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.6", color="#555555")
+    dot.attr("edge", fontname=FONT, fontsize="11", arrowsize="0.6", color="#555555")
     grads = [g for g in (style.grad(n) for n in info.order) if g is not None]
     shading = Shading.of(grads) if style.shade else Shading()
     groups = _groups(info)
+    ranks = info.forward_ranks
+    drawing_order = sorted(info.order, key=lambda n: (ranks[n], natural_key(info.name(n))))
     clusters: dict[int, dict[int, list[tuple[str, dict[str, str]]]]] = {}
-    for node in info.order:
+    for node in drawing_order:
         nid = node_id(info, node)
         fill, font = shading.fill(style.grad(node)) if style.shade else (_NONE, "black")
         entries = [(nid, {"label": _value_label(info, node, style, fill, font), "id": nid})]
-        if node.operation is not None:
+        if node.operation is not None and full:
             text = dot_escape(op_text(node))
             entries.append(
                 (
@@ -282,26 +297,44 @@ def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digr
             else:
                 clusters.setdefault(key[0], {}).setdefault(key[1], []).append((name, attrs))
     _add_clusters(dot, clusters)
-    for node in info.order:
+    for node in drawing_order:
         if node.operation is None:
             continue
         nid = node_id(info, node)
-        for a, p in zip(node.args, info.locals[node], strict=True):
-            if not isinstance(a, Value):
+        args = [
+            (a, p)
+            for a, p in zip(node.args, info.locals[node], strict=True)
+            if isinstance(a, Value)
+        ]
+        for a, p in sorted(args, key=lambda ap: natural_key(info.name(ap[0]))):
+            if not full:
+                dot.edge(node_id(info, a), nid)
                 continue
-            label = (
-                f'<<FONT COLOR="{_EDGE}">{dot_escape(num(p))}</FONT>>' if style.show_local else None
+            label = dot_escape(num(p))
+            attrs = (
+                {"headlabel": f'<<FONT COLOR="{_EDGE}">{label}</FONT>>', "labeldistance": "1.6"}
+                if style.show_local
+                else {}
             )
-            dot.edge(node_id(info, a), f"op{nid}", label=label)
-        dot.edge(f"op{nid}", nid)
-    if style.shade:
-        dot.node(
-            "legend",
-            label=shading.legend(
-                grads != [] and style.grad(info.root) is not None, style.show_local
-            ),
-        )
+            dot.edge(node_id(info, a), f"op{nid}", **attrs)
+        if full:
+            dot.edge(f"op{nid}", nid)
+    legend = (
+        shading.legend(grads != [] and style.grad(info.root) is not None, style.show_local and full)
+        if style.shade
+        else ""
+    )
+    if title or legend:
+        dot.attr(label=_caption(title, legend), labelloc="b", labeljust="l")
     return dot
+
+
+def _caption(title: str, legend: str) -> str:
+    """The graph's label under the picture: the title, then the legend table."""
+    rows = f'<TR><TD ALIGN="LEFT">{title}</TD></TR>' if title else ""
+    if legend:
+        rows += f'<TR><TD ALIGN="LEFT">{legend}</TD></TR>'
+    return f'<<TABLE BORDER="0" CELLPADDING="2">{rows}</TABLE>>'
 
 
 def _add_clusters(
@@ -320,6 +353,7 @@ def _add_clusters(
 def draw_graph(
     root: Value,
     *,
+    detail: str = "compact",
     show_grad: bool = True,
     show_delta: bool = True,
     show_local: bool = True,
@@ -328,18 +362,28 @@ def draw_graph(
 ) -> graphviz.Digraph:
     """Draw the computation graph below ``root`` (a ``graphviz.Digraph``; Jupyter shows it).
 
-    Every value node shows its label (``w_11`` drawn as w₁₁), data and grad; op nodes (the
-    op table's symbol, with any constant arguments) sit between values; every edge carries
-    the local derivative ∂out/∂in at the forward values, from the op table. A neuron's
-    pre-activation u shows δ = ∂L/∂u, a weight shows ∂L/∂w = h·δ with numbers (only when it
-    equals the weight's grad). Nodes are shaded by |grad| on a log scale (legend), so
-    vanishing gradients stand out; nn neurons and layers are grouped in clusters.
+    Every value node shows its label (``w_11`` drawn as w₁₁; an unlabelled node is named by
+    its expression, like ``20 − y``), data and grad, and how backward() got that grad, in
+    the chapter's form: δ₁₁ = f′(u₁₁) · w₁ · δ_y = 1 × 3 × 26 = 78 at a neuron's u, ∂L/∂w₂ =
+    x₁ · δ₁₁ = 2 × 78 = 156 at a weight, Σ ∂c/∂n · ∂L/∂c elsewhere. Neuron equations are
+    written only where the graph has a neuron's shape (a ``linear`` node, or a sum labelled
+    u… or adding an nn bias). Nodes are shaded by |grad| on a log scale (legend under the
+    picture), so vanishing gradients stand out; nn neurons and layers are grouped.
+
+    ``detail="compact"`` (the default) puts each op in its value's box and each edge's local
+    derivative into the equation of the node the edge leaves: the chapter's worked example
+    is about 900 pt wide, so its text stays ≥ 9 px at a 900 px column. ``detail="full"``
+    draws an op node between values and the local derivative ∂out/∂in at every edge's head.
 
     Before ``root.backward()`` (root.grad ≠ 1) grads of 0 show as "—", not yet computed.
     More than ``max_nodes`` nodes raise :class:`GraphTooLargeError` (draw a part instead), and
-    so does a layout that would need more than 1.5 × ``max_nodes`` bends (a value read at
-    many depths, like ``a`` in a*a*…*a: Graphviz would take minutes).
+    so does a layout that would take Graphviz minutes: more than 1.5 × ``max_nodes`` bends (a
+    value read at many depths, like ``a`` in a*a*…*a) or more than 2 × ``max_nodes`` edges.
     """
+    if detail not in DETAILS:
+        raise ValueError(f"draw_graph: detail must be 'compact' or 'full', not {detail!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be LR, RL, TB or BT, not {rankdir!r}")
     info = analyze(root, max_nodes=max_nodes, layout=True)
     computed = is_computed(root)
 
@@ -347,7 +391,7 @@ def draw_graph(
         g = grad_value(node)
         return g if computed or g != 0 else None
 
-    style = GraphStyle(grad, show_grad, show_delta, show_local, rankdir)
+    style = GraphStyle(grad, show_grad, show_delta, show_local, rankdir, detail=detail)
     return build_graph(info, style, graph_title(info, computed))
 
 

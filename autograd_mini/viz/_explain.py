@@ -21,41 +21,11 @@ from autograd_mini.viz._analysis import (
     analyze,
     grad_value,
     is_computed,
+    op_text,
 )
-from autograd_mini.viz._text import html_escape, num, product, subscript
+from autograd_mini.viz._text import html_escape, num, product
 
 __all__ = ["BackpropRow", "BackpropTable", "Explanation", "backprop_table", "explain", "op_text"]
-
-# How the drawing writes the op table's ASCII symbols.
-_DISPLAY = {"*": "×", "-": "−", "**": "^"}
-
-
-def arg_role(node: Value, pos: int) -> str:
-    """A name for argument ``pos`` of ``node``: w₁, h₁, b for ``linear`` (its argument layout
-    is weights, inputs, bias), else x₁, x₂, …."""
-    n = len(node.args) // 2
-    if node.op == "linear":
-        if pos == len(node.args) - 1:
-            return "b"
-        kind, i = ("w", pos) if pos < n else ("h", pos - n)
-        return kind + (subscript(str(i + 1)) or "")
-    return "x" + (subscript(str(pos + 1)) or "")
-
-
-def op_text(node: Value) -> str:
-    """The op node's text: the op table's symbol, with any plain-number constants among the
-    arguments (``20 −``, ``^ 2``, ``Σwh+b (b = 0)``)."""
-    op = node.operation
-    if op is None:
-        return ""
-    sym = _DISPLAY.get(op.symbol, op.symbol)
-    consts = [(pos, a) for pos, a in enumerate(node.args) if not isinstance(a, Value)]
-    if not consts:
-        return sym
-    if len(node.args) == 2 and len(consts) == 1:
-        pos, c = consts[0]
-        return f"{num(float(c))} {sym}" if pos == 0 else f"{sym} {num(float(c))}"
-    return f"{sym} (" + ", ".join(f"{arg_role(node, p)} = {num(float(c))}" for p, c in consts) + ")"
 
 
 class Explanation(str):
@@ -111,7 +81,7 @@ def _subpath(info: GraphInfo, start: Value, end: Value, stations: set[Value]) ->
 
 
 def _d(info: GraphInfo, top: Value, bottom: Value) -> str:
-    return f"∂{info.name(top)}/∂{info.name(bottom)}"
+    return info.d(top, bottom)
 
 
 def _in_argument_order(info: GraphInfo, nodes: Iterable[Value]) -> list[Value]:
