@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from autograd_mini.engine import Value
-from autograd_mini.viz._analysis import ACTIVATIONS, GraphInfo, natural_key
+from autograd_mini.viz._analysis import ACTIVATIONS, GraphInfo, natural_key, op_text
 from autograd_mini.viz._text import num, product
 
 __all__ = ["Equation", "delta_name", "node_equation"]
@@ -199,8 +199,8 @@ def _chain(info: GraphInfo, node: Value, grad: Callable[[Value], float], lhs: st
     if len(readers) == 1 and readers[0][0] is root:
         # ∂L/∂n is the root's own local derivative: one number from the op table.
         op = root.operation
-        rule = op.formula.rsplit(": ", 1)[-1].split(",")[0] if op is not None else ""
-        note = f"the local derivative of {op.name}, {rule}" if op is not None else ""
+        rule = op.formula.rsplit(": ", 1)[-1].split(",")[0].split(" (")[0] if op else ""
+        note = f"the local derivative of {op_text(root)}: {rule}" if op is not None else ""
         return Equation(lhs, "", "", total, note)
     return Equation(lhs, " + ".join(syms), " + ".join(nums), total)
 
