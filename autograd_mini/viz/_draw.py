@@ -37,10 +37,14 @@ if TYPE_CHECKING:
     import graphviz
 
 __all__ = [
+    "CHAPTER_INDEX_ORDER",
+    "NN_INDEX_ORDER",
     "GraphvizNotFoundError",
     "GraphvizNotInstalledWarning",
     "draw_graph",
     "draw_network",
+    "draw_worked_example_network",
+    "network_graph",
     "render",
 ]
 
@@ -457,16 +461,18 @@ def _idx(*ks: int) -> str:
     return subscript(text) or text
 
 
-def _neuron_label(name: str, layer: int, j: int, neuron: _Neuron, computed: bool) -> str:
+def _neuron_label(
+    name: str, delta: str, layer: int, j: int, neuron: _Neuron, grad: Callable[[Value], float]
+) -> str:
     """A neuron's circle: its name (h₁₁, or y for an output) and then, from the last forward
-    call, u and h; δ = ∂L/∂u after backward(); and its bias."""
+    call, u and h; δ = ∂𝓛/∂u after backward(); and its bias."""
     rows = [f"<B>{dot_escape(name)}</B>"]
     if neuron.u is not None:
         rows.append(dot_escape(f"u{_idx(layer, j)} = {num(neuron.u.data)}"))
         if neuron.h is not None:
             rows.append(dot_escape(f"{name} = {num(neuron.h.data)}"))
-        if computed:
-            rows.append(dot_escape(f"δ = {num(grad_value(neuron.u))}"))
+        if delta:
+            rows.append(dot_escape(f"{delta} = {num(grad(neuron.u))}"))
     if neuron.bias is not None:
         rows.append(dot_escape(f"b = {num(neuron.bias.data)}"))
     return "<" + "<BR/>".join(rows) + ">"
@@ -478,26 +484,59 @@ def _keep_order(col: Any, ids: list[str]) -> None:
         col.edge(a, b, style="invis")
 
 
+#: How the nn module numbers its weights (the legend's "index order").
+NN_INDEX_ORDER = "w_ljk: the weight of layer l, neuron j, from input k (x_k or h_(l−1)k)"
+
+
 def draw_network(
-    model: Any, *, edge_labels: bool | None = None, rankdir: str = "LR"
+    model: Any,
+    *,
+    edge_labels: bool | None = None,
+    rankdir: str = "LR",
+    rho: float | None = None,
+    legend: bool = True,
 ) -> graphviz.Digraph:
     """The chapter's picture of a network: circles in columns (inputs, hidden layers,
-    output), each edge labelled with its weight (``w = 3``, and ∂L/∂w after backward),
-    each neuron showing u, h and, after ``backward()``, δ = ∂L/∂u from its last forward call.
+    output), each edge labelled with its weight (``w = 3``, and ∂𝓛/∂w after backward),
+    each neuron showing u, h and, after ``backward()``, δ = ∂𝓛/∂u from its last forward call.
 
     ``model`` is an ``autograd_mini.nn`` MLP, Layer or Neuron (or anything shaped like one:
     ``.layers`` of ``.neurons`` with ``parameters()``, ``.u``, ``.h``). ``edge_labels``
     defaults to on for up to 40 edges; edge colour is the weight's sign (blue +, red −)
-    and its width grows with |w|.
+    and its width grows with |w|, as the legend says (with how the weights are numbered).
+    With ``rho``, each edge also shows the gradient-descent update w → w − ρ ∂𝓛/∂w.
     """
-    gv = _graphviz()
     layers = _layers_of(model)
     if not layers or not layers[0]:
         raise ValueError(f"draw_network: {type(model).__name__} has no neurons to draw")
+    return network_graph(
+        layers,
+        grad_value,
+        edge_labels=edge_labels,
+        rankdir=rankdir,
+        rho=rho,
+        index_order=NN_INDEX_ORDER if legend else None,
+    )
+
+
+def network_graph(
+    layers: list[list[_Neuron]],
+    grad: Callable[[Value], float],
+    *,
+    edge_labels: bool | None,
+    rankdir: str,
+    rho: float | None,
+    index_order: str | None,
+    inputs: list[float | None] | None = None,
+) -> graphviz.Digraph:
+    """The network picture of :func:`draw_network` from its neurons and a grad function."""
+    gv = _graphviz()
+    if rho is not None and not (isinstance(rho, (int, float)) and math.isfinite(rho)):
+        raise ValueError(f"draw_network: rho must be a finite number, not {rho!r}")
     n_edges = sum(len(n.weights) for layer in layers for n in layer)
     labels = n_edges <= 40 if edge_labels is None else edge_labels
     us = [n.u for layer in layers for n in layer if isinstance(n.u, Value)]
-    computed = any(grad_value(u) != 0 for u in us)
+    computed = any(grad(u) != 0 for u in us)
     wmax = (
         max((abs(w.data) for layer in layers for n in layer for w in n.weights), default=1.0) or 1.0
     )
@@ -506,7 +545,7 @@ def draw_network(
         graph_attr={
             "rankdir": rankdir,
             "nodesep": "0.3",
-            "ranksep": "1.4",
+            "ranksep": "1.6" if rho is not None else "1.4",
             # Straight lines read like the chapter's figure; labels need curves to stay clear.
             "splines": "true" if labels else "line",
         },
@@ -514,15 +553,18 @@ def draw_network(
     dot.attr(
         "node", fontname=FONT, fontsize="11", shape="circle", style="filled", fillcolor="#f7f7f7"
     )
-    dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.5")
+    dot.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.5")
     state = (
         "after backward()" if computed else ("δ not yet computed" if us else "no forward call yet")
     )
-    dot.attr(label=f"<{dot_escape(state)}>", labelloc="t", fontname=FONT)
+    if index_order is None:
+        dot.attr(label=f"<{dot_escape(state)}>", labelloc="t", fontname=FONT)
+    else:
+        dot.attr(label=_network_legend(state, index_order, rho), labelloc="b", fontname=FONT)
     prev = []
     with dot.subgraph(name="inputs") as col:
         col.attr(rank="same")
-        for i, x in enumerate(_inputs_of(layers[0]), start=1):
+        for i, x in enumerate(inputs or _inputs_of(layers[0]), start=1):
             text = f"x{_idx(i)}" + ("" if x is None else f"<BR/>{dot_escape(num(x))}")
             col.node(f"x{i}", label=f"<{text}>", fillcolor="#e8f0fe")
             prev.append(f"x{i}")
@@ -539,8 +581,10 @@ def draw_network(
                     if last and len(layer) > 1
                     else ("y" if last else f"h{_idx(li, j)}")
                 )
+                delta = ("δ_y" if name == "y" else f"δ{_idx(li, j)}") if computed else ""
                 fill = "#fff5eb" if last else "#f7f7f7"
-                col.node(nid, label=_neuron_label(name, li, j, neuron, computed), fillcolor=fill)
+                label = _neuron_label(name, delta, li, j, neuron, grad)
+                col.node(nid, label=label, fillcolor=fill)
                 ids.append(nid)
             _keep_order(col, ids)
         for j, neuron in enumerate(layer, start=1):
@@ -549,17 +593,83 @@ def draw_network(
                 width = 0.6 + 2.4 * abs(w.data) / wmax
                 attrs = {"color": colour, "penwidth": f"{width:.2f}"}
                 if labels:
-                    name = pretty(w.label) if w.label else "w"
-                    text = f"{name} = {num(w.data)}"
-                    if computed:
-                        text += f"\n∂L/∂w = {num(grad_value(w))}"
-                    attrs["label"] = (
-                        "<" + "<BR/>".join(dot_escape(t) for t in text.split("\n")) + ">"
-                    )
+                    attrs["label"] = _weight_label(w, grad(w) if computed else None, rho)
                     attrs["fontcolor"] = colour
                 dot.edge(src, f"n{li}_{j}", **attrs)
         prev = ids
     return dot
+
+
+def _weight_label(w: Value, g: float | None, rho: float | None) -> str:
+    """``w₂ = 3``, then ``∂𝓛/∂w₂ = 156`` and ``→ 3 − ρ·156 = 1.44`` when known."""
+    name = pretty(w.label) if w.label else "w"
+    lines = [f"{name} = {num(w.data)}"]
+    if g is not None:
+        lines.append(f"∂𝓛/∂{name} = {num(g)}")
+        if rho is not None:
+            lines.append(f"→ {num(w.data - rho * g)}")
+    return "<" + "<BR/>".join(dot_escape(t) for t in lines) + ">"
+
+
+def _network_legend(state: str, index_order: str, rho: float | None) -> str:
+    """The legend under the network picture: colour, thickness, the numbering, the update."""
+    rows = [
+        f"<B>{dot_escape(state)}</B>",
+        '<FONT COLOR="#1f5fa8">blue edge: w ≥ 0</FONT>,  '
+        '<FONT COLOR="#c0392b">red edge: w &lt; 0</FONT>;  thicker edge: larger |w|',
+        dot_escape("in each circle: u = Σ w·h (+ b), h = f(u), δ = ∂𝓛/∂u"),
+        dot_escape(f"numbering: {index_order}"),
+    ]
+    if rho is not None:
+        rows.append(dot_escape(f"on each edge: w, ∂𝓛/∂w, and → w − ρ ∂𝓛/∂w with ρ = {num(rho)}"))
+    cells = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
+    return f'<<TABLE BORDER="0" CELLPADDING="1">{cells}</TABLE>>'
+
+
+#: The chapter's numbering of the worked example's weights.
+CHAPTER_INDEX_ORDER = (
+    "w₁: h₁₁ → y;  w₂ w₃ w₄: x₁ x₂ x₃ → u₁₁;  w₅ w₆ w₇: x₁ x₂ x₃ → u₁₂;  w₈: h₁₂ → y"
+)
+
+
+def draw_worked_example_network(example: Any, *, rho: float | None = None) -> graphviz.Digraph:
+    """The chapter's 3-2-1 network (``autograd_mini.chapter.build()``) as the chapter draws
+    it: x = (2, 3, 1), u, h and δ in each neuron (δ₁₁ = 78, δ_y = 26), each edge's weight,
+    ∂𝓛/∂w and its update w → w − ρ ∂𝓛/∂w (w₁: 3 → 0.14, w₂: 3 → 1.44), and a legend for
+    colour, thickness and the chapter's numbering w₁ … w₈.
+
+    The gradients are those of one backward pass from ``example.loss``, computed here from
+    the op table (``example``'s ``.grad`` fields are not touched); ``rho`` defaults to the
+    chapter's learning rate ρ = 0.01.
+    """
+    from autograd_mini import chapter
+
+    fields = ("x", "hidden_weights", "output_weights", "u", "h", "y", "loss")
+    missing = [f for f in fields if not hasattr(example, f)]
+    if missing:
+        raise TypeError(
+            "draw_worked_example_network: expected autograd_mini.chapter.build()'s result, "
+            f"got {type(example).__name__} without {', '.join(missing)}"
+        )
+    adj = analyze(example.loss, max_nodes=10_000, what="draw_worked_example_network").adjoints()
+
+    def grad(v: Value) -> float:
+        return adj.get(v, 0.0)
+
+    hidden = [
+        _Neuron(list(ws), None, u, h)
+        for ws, u, h in zip(example.hidden_weights, example.u, example.h, strict=True)
+    ]
+    output = [_Neuron(list(example.output_weights), None, example.y, None)]
+    return network_graph(
+        [hidden, output],
+        grad,
+        edge_labels=True,
+        rankdir="LR",
+        rho=chapter.RHO if rho is None else rho,
+        index_order=CHAPTER_INDEX_ORDER,
+        inputs=[v.data for v in example.x],
+    )
 
 
 # -- output -----------------------------------------------------------------------------------
