@@ -300,8 +300,9 @@ def test_draw_network_shows_u_h_weights_and_delta_after_backward() -> None:
     loss.backward()
     after = draw_network(model).source
     neuron = model.layers[1][0]  # type: ignore[attr-defined]
-    assert f"δ = {neuron.u.grad:.4g}" in after
-    assert "∂L/∂w = " in after and "after backward()" in after
+    assert f"δ_y = {neuron.u.grad:.4g}" in after  # the output neuron's δ
+    assert "∂𝓛/∂w₁₁ = " in after and "after backward()" in after
+    assert "thicker edge: larger |w|" in after and "numbering: w_ljk" in after  # legend
     assert after.count("style=invis") == 2  # x₁ above x₂, neuron 1 above neuron 2
     bare = draw_network(model, edge_labels=False).source
     assert "w₁₁ = 0.5" not in bare and "∂L/∂w" not in bare and "penwidth" in bare
@@ -314,7 +315,7 @@ def test_draw_network_with_autograd_mini_nn() -> None:
     loss.backward()
     src = draw_network(model).source
     first = model.neurons_by_layer()[0][0]
-    assert f"δ = {first.delta:.4g}" in src
+    assert f"δ₁₁ = {first.delta:.4g}" in src
     assert "x₁<BR/>1.5" in src
     graph = draw_graph(loss).source
     assert "cluster_layer1_neuron3" in graph and "cluster_layer2_neuron1" in graph

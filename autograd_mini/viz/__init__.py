@@ -6,7 +6,8 @@
   :func:`draw_worked_example_network` the chapter's own 3-2-1 network with its numbers;
 * :func:`backprop_table` and :func:`explain` — the backward pass and the chain rule, in text;
 * :func:`save_stepper` — one self-contained HTML page stepping through the backward pass;
-* :func:`render` — a picture to .svg/.png/.pdf/.dot.
+* :func:`render` — a picture to .svg/.png/.pdf/.dot;
+* :func:`mimebundle` — Jupyter's rich display of a Value (its graph) or a network.
 
 Needs the ``graphviz`` Python package (``pip install 'autograd-mini[viz]'``) for the
 pictures and Graphviz's ``dot`` program to render them (``sudo apt-get install graphviz``);
@@ -29,6 +30,7 @@ from autograd_mini.viz._explain import (
     backprop_table,
     explain,
 )
+from autograd_mini.viz._jupyter import mimebundle
 from autograd_mini.viz._stepper import save_stepper
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "draw_network",
     "draw_worked_example_network",
     "explain",
+    "mimebundle",
     "render",
     "save_stepper",
 ]

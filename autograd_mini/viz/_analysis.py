@@ -28,6 +28,7 @@ __all__ = [
     "Term",
     "analyze",
     "arg_role",
+    "count_nodes",
     "expression_name",
     "grad_value",
     "is_computed",
@@ -223,19 +224,22 @@ def analyze(
     root: Value, *, max_nodes: int | None = None, what: str = "draw_graph", layout: bool = False
 ) -> GraphInfo:
     """Analyse the graph below ``root``; GraphTooLargeError past ``max_nodes`` nodes or, with
-    ``layout``, when dot would need more than 1.5 × ``max_nodes`` bends (see
-    :func:`layout_bends`)."""
+    ``layout``, when dot would need more than 2 × ``max_nodes`` edges or 1.5 × ``max_nodes``
+    bends (see :func:`layout_bends`)."""
     if not isinstance(root, Value):
         raise TypeError(f"{what}: expected a Value to draw, got {type(root).__name__}: {root!r}")
-    order = topological_order(root)
-    if max_nodes is not None and len(order) > max_nodes:
+    size = count_nodes(root, 10 * max_nodes) if max_nodes is not None else 0
+    if max_nodes is not None and size > max_nodes:
+        # Refused without walking the whole graph: counted up to 10 × max_nodes at most.
+        many = f"{size:,}" if size <= 10 * max_nodes else f"more than {10 * max_nodes:,}"
         raise GraphTooLargeError(
-            f"{what}: the graph has {len(order):,} nodes, more than max_nodes={max_nodes:,} "
+            f"{what}: the graph has {many} nodes, more than max_nodes={max_nodes:,} "
             "(Graphviz needs minutes for 100,000 nodes and the picture would be unreadable). "
             "Draw a part of it: one neuron (draw_graph(neuron.u) after a forward call), the "
             "loss of one sample (draw_graph(loss(model(xs[0]), ys[0]))), or a small model; "
-            f"or pass max_nodes={len(order)} to draw it anyway."
+            "or pass a larger max_nodes to draw it anyway."
         )
+    order = topological_order(root)
     if layout and max_nodes is not None:
         _check_layout(order, max_nodes, what)
     index = {n: i for i, n in enumerate(order)}
@@ -327,7 +331,28 @@ def expression_name(node: Value, names: dict[Value, str]) -> str | None:
     return name if len(name) <= _MAX_NAME else None
 
 
+def count_nodes(root: Value, limit: int) -> int:
+    """The number of nodes below ``root``, counting at most ``limit + 1`` (so refusing a
+    huge graph costs as little as the limit, never a walk of the whole graph)."""
+    seen = {root}
+    stack = [root]
+    while stack and len(seen) <= limit:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return len(seen)
+
+
 def _check_layout(order: list[Value], max_nodes: int, what: str) -> None:
+    edges = sum(len(n.parents) for n in order)
+    if edges > 2 * max_nodes:
+        raise GraphTooLargeError(
+            f"{what}: the graph has {edges:,} edges, more than 2 × max_nodes = "
+            f"{2 * max_nodes:,} (dense layers, each node reading many others): Graphviz "
+            "would take minutes to order them. Draw a part of it, or pass "
+            f"max_nodes={math.ceil(edges / 2)} to draw it anyway."
+        )
     bends = layout_bends(order)
     if bends > 1.5 * max_nodes:
         raise GraphTooLargeError(

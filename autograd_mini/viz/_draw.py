@@ -617,7 +617,7 @@ def _network_legend(state: str, index_order: str, rho: float | None) -> str:
         f"<B>{dot_escape(state)}</B>",
         '<FONT COLOR="#1f5fa8">blue edge: w ≥ 0</FONT>,  '
         '<FONT COLOR="#c0392b">red edge: w &lt; 0</FONT>;  thicker edge: larger |w|',
-        dot_escape("in each circle: u = Σ w·h (+ b), h = f(u), δ = ∂𝓛/∂u"),
+        dot_escape("in each circle: u = Σ w·h (+ b), h = f(u) and δ, which is ∂𝓛/∂u"),
         dot_escape(f"numbering: {index_order}"),
     ]
     if rho is not None:

@@ -35,7 +35,13 @@ class Explanation(str):
         printer.text(str(self))  # type: ignore[attr-defined]
 
     def _repr_markdown_(self) -> str:
-        return "\n\n".join(f"`{html_escape(line)}`" for line in self.splitlines())
+        """Each line as inline code; written as HTML ``<code>`` with ``|`` and backticks as
+        character references, so no label can end the span or split a table."""
+        return "\n\n".join(f"<code>{_code(line)}</code>" for line in self.splitlines())
+
+
+def _code(line: str) -> str:
+    return html_escape(line).replace("|", "&#124;").replace("`", "&#96;").replace("*", "&#42;")
 
 
 def _is_station(info: GraphInfo, node: Value) -> bool:
@@ -67,17 +73,29 @@ def _factors_from(info: GraphInfo, start: Value, stations: set[Value]) -> dict[V
 
 
 def _subpath(info: GraphInfo, start: Value, end: Value, stations: set[Value]) -> list[Value] | None:
-    """The node sequence start → … → end through non-stations when it is the only one."""
-    paths: list[list[Value]] = []
-    stack = [[start]]
-    while stack and len(paths) < 2:
-        path = stack.pop()
-        for c, _ in info.consumers[path[-1]]:
+    """The node sequence start → … → end through non-stations when it is the only one (a
+    walk that remembers each node's predecessor: linear in the nodes between them)."""
+    prev: dict[Value, Value] = {}
+    stack = [start]
+    last: Value | None = None
+    while stack:
+        node = stack.pop()
+        for c, _ in info.consumers[node]:
             if c is end:
-                paths.append([*path, c])
+                if last is not None:
+                    return None  # a second way into end
+                last = node
             elif c not in stations and info.index[c] < info.index[end]:
-                stack.append([*path, c])
-    return paths[0] if len(paths) == 1 else None
+                if c in prev or c is start:
+                    return None  # two ways to reach c: possibly two paths
+                prev[c] = node
+                stack.append(c)
+    if last is None:
+        return None
+    path = [end, last]
+    while path[-1] is not start:
+        path.append(prev[path[-1]])
+    return path[::-1]
 
 
 def _d(info: GraphInfo, top: Value, bottom: Value) -> str:
@@ -115,7 +133,12 @@ def _local_steps(info: GraphInfo, chain: list[Value]) -> list[float]:
 
 
 def explain(
-    root: Value, node: Value, *, through: Iterable[Value] | None = None, max_terms: int = 6
+    root: Value,
+    node: Value,
+    *,
+    through: Iterable[Value] | None = None,
+    max_terms: int = 6,
+    max_nodes: int = 200_000,
 ) -> Explanation:
     """The chain rule for ∂root/∂node, with the numbers of one backward pass.
 
@@ -126,8 +149,11 @@ def explain(
     and spelled out on "where" lines. ``through`` picks the waypoints instead. With more
     than ``max_terms`` paths the sum is grouped by ``node``'s next waypoints, in the
     chapter's δ form ∂L/∂x = Σ ∂c/∂x · ∂L/∂c.
+
+    The work is linear in the graph's size; past ``max_nodes`` nodes a
+    :class:`GraphTooLargeError` is raised at once (the graph is not walked further).
     """
-    info = analyze(root, what="explain")
+    info = analyze(root, max_nodes=max_nodes, what="explain")
     if node not in info.index:
         raise ValueError(f"explain: {node!r} is not part of the graph of {root!r}")
     return explain_in(info, info.adjoints(), node, through=through, max_terms=max_terms)
@@ -169,6 +195,8 @@ def explain_in(
 
 #: Past this many waypoints above a node, explain() writes only the first step of the sum.
 _MAX_WAYPOINTS = 2000
+#: A folded chain longer than this is written as one product, not factor by factor.
+_MAX_CHAIN = 12
 
 
 def _count_paths(
@@ -239,9 +267,15 @@ def _where_lines(
         chain = _subpath(info, lo, hi, stations)
         if chain is None or len(chain) <= 2:
             continue
+        value = num(factors[lo][hi])
+        if len(chain) > _MAX_CHAIN + 1:
+            lines.append(
+                f"  where {_d(info, hi, lo)} = the product of the {len(chain) - 1:,} local "
+                f"derivatives along the chain {info.name(lo)} → … → {info.name(hi)} = {value}"
+            )
+            continue
         parts = " · ".join(_d(info, b, a) for a, b in itertools.pairwise(chain))
         steps = _local_steps(info, chain)
-        value = num(factors[lo][hi])
         lines.append(f"  where {_d(info, hi, lo)} = {parts} = {product(steps)} = {value}")
     return lines
 
