@@ -120,7 +120,7 @@ class Shading:
         level = self.level(g)
         return _SHADES[level], "white" if level == len(_SHADES) - 1 else "black"
 
-    def legend(self, computed: bool, show_local: bool) -> str:
+    def legend(self, computed: bool, show_local: bool, delta: str = "") -> str:
         """The legend node's HTML-like label: shades per decade, then the notation."""
         rows = ['<TR><TD COLSPAN="2"><B>|grad| (log scale)</B></TD></TR>']
         rows += [_legend_row(f"1e{d} … 1e{d + 1}", self.fill(10.0**d)[0]) for d in self.decades]
@@ -130,7 +130,8 @@ class Shading:
         if show_local:
             swatch = f'<FONT COLOR="{_EDGE}">2</FONT>'
             rows.append(_legend_row("on an edge: local derivative ∂out/∂in", "white", swatch))
-        rows.append(_legend_row("∂L/∂u at a neuron&#39;s pre-activation u", "white", "δ"))
+        if delta:
+            rows.append(_legend_row(dot_escape(delta), "white", "δ"))
         return (
             '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2" '
             f'COLOR="#999999">{"".join(rows)}</TABLE>'

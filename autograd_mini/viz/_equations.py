@@ -52,8 +52,16 @@ class Equation(NamedTuple):
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """``text`` broken before " + " and " = " where it is longer than ``width``."""
-    words = text.replace(" + ", "\0+ ").replace(" = ", "\0= ").split("\0")
+    """``text`` broken before a " + " or " = " outside parentheses where it is longer than
+    ``width`` (a name like ``(a × b) + c`` is never split)."""
+    words: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and text.startswith((" + ", " = "), i) and i > start:
+            words.append(text[start:i])
+            start = i + 1
+    words.append(text[start:])
     lines = [words[0]]
     for w in words[1:]:
         if len(lines[-1]) + 1 + len(w) <= width:
