@@ -179,7 +179,7 @@ def test_explain_is_linear_and_refuses_huge_graphs_at_once() -> None:
     assert "the product of the 40,000 local derivatives" in text
     assert text.splitlines()[0].endswith(f"= {1.0001**40_000:.4g}")  # ∂v/∂x = 1.0001ⁿ
     start = time.perf_counter()
-    with pytest.raises(GraphTooLargeError, match="^explain: the graph has more than 10,000"):
+    with pytest.raises(GraphTooLargeError, match=r"^explain: the graph has more than 10,000"):
         explain(v, x, max_nodes=1000)
     assert time.perf_counter() - start < 0.5
 
