@@ -208,3 +208,29 @@ def test_pipes_and_backticks_stay_inside_their_code_span_and_cell() -> None:
     body = table.splitlines()[2:]
     assert all(line.count(" | ") == 5 for line in body)  # six cells: no | escaped out
     assert "a\\|\\`b\\`" in table
+
+
+@needs_dot
+def test_walkthrough_writes_the_chapters_network(tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograd_mini",
+            "walkthrough",
+            "--steps",
+            "0",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    texts = svg_texts(tmp_path / "walkthrough_network.svg")
+    assert "δ₁₁ = 78" in texts and "δ_y = 26" in texts and "→ 0.14" in texts and "→ 1.44" in texts
+    assert "walkthrough_network.svg" in done.stdout

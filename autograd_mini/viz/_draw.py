@@ -546,7 +546,7 @@ def network_graph(
         graph_attr={
             "rankdir": rankdir,
             "nodesep": "0.3",
-            "ranksep": "1.6" if rho is not None else "1.4",
+            "ranksep": "0.5" if labels else "1.4",
             # Straight lines read like the chapter's figure; labels need curves to stay clear.
             "splines": "true" if labels else "line",
         },
