@@ -260,7 +260,9 @@ def analyze(
             info.names[n] = pretty(n.label)
             info.html_names[n] = pretty_html(n.label)
         else:
-            auto = expression_name(n, info.names) or "v" + (subscript(str(index[n] + 1)) or "")
+            auto = expression_name(n, info.names, root=n is root) or "v" + (
+                subscript(str(index[n] + 1)) or ""
+            )
             info.names[n] = auto
             info.html_names[n] = f"<I>{dot_escape(auto)}</I>"
     return info
@@ -301,9 +303,11 @@ def arg_role(node: Value, pos: int) -> str:
     return "x" + (subscript(str(pos + 1)) or "")
 
 
-def expression_name(node: Value, names: dict[Value, str]) -> str | None:
-    """A short name for an unlabelled node from its expression and its arguments' names, as
-    the chapter writes it: ``20 − y``, ``(20 − y)²``, ``relu(u₁)``; None when too long."""
+def expression_name(node: Value, names: dict[Value, str], *, root: bool = False) -> str | None:
+    """A short name for an unlabelled node from its expression, as the chapter writes it:
+    ``20 − y``, ``a × b``, ``relu(u₁)``, when its arguments are labelled or leaves (so names
+    never nest: an unlabelled node reading another is ``v₅``); the root also when they
+    are not. None when there is no such name or it would be long."""
     op = node.operation
     if op is None:
         return None
@@ -312,7 +316,7 @@ def expression_name(node: Value, names: dict[Value, str]) -> str | None:
     for a in args:
         if isinstance(a, Value):
             text = names.get(a)
-            if text is None:
+            if text is None or (not root and not a.label and a.operation is not None):
                 return None
             parts.append(f"({text})" if " " in text else text)
         else:
@@ -328,7 +332,7 @@ def expression_name(node: Value, names: dict[Value, str]) -> str | None:
         name = f"−{parts[0]}" if sym == "−" else f"{sym}({parts[0]})"
     else:
         return None
-    return name if len(name) <= _MAX_NAME else None
+    return name if len(name) <= _MAX_NAME + (6 if root else 0) else None
 
 
 def count_nodes(root: Value, limit: int) -> int:

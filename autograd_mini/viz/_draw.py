@@ -194,7 +194,8 @@ def _annotations(info: GraphInfo, node: Value, style: GraphStyle) -> list[str]:
 def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, font: str) -> str:
     g = style.grad(node)
     head = f"<B>{info.html_names[node]}</B>"
-    if style.detail == "compact" and node.operation is not None and node.label:
+    named_by_expression = not node.label and not info.names[node].startswith("v")
+    if style.detail == "compact" and node.operation is not None and not named_by_expression:
         head += f'  <FONT COLOR="#555555">{dot_escape(op_text(node))}</FONT>'
     texts: list[str] = []
     if style.show_grad:
