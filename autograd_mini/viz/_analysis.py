@@ -260,9 +260,8 @@ def analyze(
             info.names[n] = pretty(n.label)
             info.html_names[n] = pretty_html(n.label)
         else:
-            auto = expression_name(n, info.names, root=n is root) or "v" + (
-                subscript(str(index[n] + 1)) or ""
-            )
+            fallback = "f" if n is root else "v" + (subscript(str(index[n] + 1)) or "")
+            auto = expression_name(n, info.names) or fallback
             info.names[n] = auto
             info.html_names[n] = f"<I>{dot_escape(auto)}</I>"
     return info
@@ -303,11 +302,11 @@ def arg_role(node: Value, pos: int) -> str:
     return "x" + (subscript(str(pos + 1)) or "")
 
 
-def expression_name(node: Value, names: dict[Value, str], *, root: bool = False) -> str | None:
+def expression_name(node: Value, names: dict[Value, str]) -> str | None:
     """A short name for an unlabelled node from its expression, as the chapter writes it:
     ``20 − y``, ``a × b``, ``relu(u₁)``, when its arguments are labelled or leaves (so names
-    never nest: an unlabelled node reading another is ``v₅``); the root also when they
-    are not. None when there is no such name or it would be long."""
+    never nest: an unlabelled node reading another is ``v₅``, an unlabelled root ``f``).
+    None when there is no such name or it would be long."""
     op = node.operation
     if op is None:
         return None
@@ -316,7 +315,7 @@ def expression_name(node: Value, names: dict[Value, str], *, root: bool = False)
     for a in args:
         if isinstance(a, Value):
             text = names.get(a)
-            if text is None or (not root and not a.label and a.operation is not None):
+            if text is None or (not a.label and a.operation is not None):
                 return None
             parts.append(f"({text})" if " " in text else text)
         else:
@@ -332,7 +331,7 @@ def expression_name(node: Value, names: dict[Value, str], *, root: bool = False)
         name = f"−{parts[0]}" if sym == "−" else f"{sym}({parts[0]})"
     else:
         return None
-    return name if len(name) <= _MAX_NAME + (6 if root else 0) else None
+    return name if len(name) <= _MAX_NAME else None
 
 
 def count_nodes(root: Value, limit: int) -> int:

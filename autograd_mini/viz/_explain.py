@@ -374,7 +374,7 @@ def backprop_table(root: Value, *, max_nodes: int = 100_000) -> BackpropTable:
     rows = []
     for step, node in enumerate(info.backward_order, start=1):
         local = tuple(
-            (info.name(a), p)
+            (info.factor_name(a), p)
             for a, p in zip(node.args, info.locals[node], strict=True)
             if isinstance(a, Value)
         )
