@@ -325,11 +325,11 @@ def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digr
             dot.edge(node_id(info, a), f"op{nid}", **attrs)
         if full:
             dot.edge(f"op{nid}", nid)
-    legend = (
-        shading.legend(grads != [] and style.grad(info.root) is not None, style.show_local and full)
-        if style.shade
-        else ""
-    )
+    has_delta = any(info.is_preactivation(n) for n in info.order)
+    root_name = info.factor_name(info.root)
+    delta = f"∂{root_name}/∂u at a neuron's pre-activation u" if has_delta else ""
+    computed = grads != [] and style.grad(info.root) is not None
+    legend = shading.legend(computed, style.show_local and full, delta) if style.shade else ""
     if title or legend:
         dot.attr(label=_caption(title, legend), labelloc="b", labeljust="l")
     return dot
