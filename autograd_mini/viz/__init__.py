@@ -21,6 +21,7 @@ from autograd_mini.viz._draw import (
     draw_graph,
     draw_network,
     draw_worked_example_network,
+    mimebundle,
     render,
 )
 from autograd_mini.viz._explain import (
@@ -30,7 +31,6 @@ from autograd_mini.viz._explain import (
     backprop_table,
     explain,
 )
-from autograd_mini.viz._jupyter import mimebundle
 from autograd_mini.viz._stepper import save_stepper
 
 __all__ = [

@@ -16,7 +16,7 @@ from typing import Any
 
 from autograd_mini.engine import Value
 from autograd_mini.files import write_atomic
-from autograd_mini.viz._analysis import GraphInfo, analyze
+from autograd_mini.viz._analysis import GraphInfo, analyze, node_equation
 from autograd_mini.viz._draw import (
     DETAILS,
     DOT_TIMEOUT,
@@ -25,7 +25,6 @@ from autograd_mini.viz._draw import (
     node_id,
     pipe_svg,
 )
-from autograd_mini.viz._equations import node_equation
 from autograd_mini.viz._explain import explain_in
 from autograd_mini.viz._text import MARK, clean, html_escape, num
 
