@@ -471,7 +471,11 @@ def _neuron_label(
     """A neuron's circle: its name (h₁₁, or y for an output) and then, from the last forward
     call, u and h; δ = ∂𝓛/∂u after backward(); and its bias."""
     rows = [f"<B>{dot_escape(name)}</B>"]
-    if neuron.u is not None:
+    if neuron.u is not None and neuron.h is None and name.startswith("y"):
+        rows.append(dot_escape(f"{name} = u = {num(neuron.u.data)}"))  # a linear output
+        if delta:
+            rows.append(dot_escape(f"{delta} = {num(grad(neuron.u))}"))
+    elif neuron.u is not None:
         rows.append(dot_escape(f"u{_idx(layer, j)} = {num(neuron.u.data)}"))
         if neuron.h is not None:
             rows.append(dot_escape(f"{name} = {num(neuron.h.data)}"))
@@ -532,6 +536,7 @@ def network_graph(
     rho: float | None,
     index_order: str | None,
     inputs: list[float | None] | None = None,
+    state: str | None = None,
 ) -> graphviz.Digraph:
     """The network picture of :func:`draw_network` from its neurons and a grad function."""
     gv = _graphviz()
@@ -558,9 +563,12 @@ def network_graph(
         "node", fontname=FONT, fontsize="11", shape="circle", style="filled", fillcolor="#f7f7f7"
     )
     dot.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.5")
-    state = (
-        "after backward()" if computed else ("δ not yet computed" if us else "no forward call yet")
-    )
+    if state is None:
+        state = (
+            "after backward()"
+            if computed
+            else ("δ not yet computed" if us else "no forward call yet")
+        )
     if index_order is None:
         dot.attr(label=f"<{dot_escape(state)}>", labelloc="t", fontname=FONT)
     else:
@@ -673,6 +681,7 @@ def draw_worked_example_network(example: Any, *, rho: float | None = None) -> gr
         rho=chapter.RHO if rho is None else rho,
         index_order=CHAPTER_INDEX_ORDER,
         inputs=[v.data for v in example.x],
+        state="the chapter's worked example: one backward pass from 𝓛 = (t − y)²",
     )
 
 
