@@ -240,7 +240,11 @@ def analyze(
             "(Graphviz needs minutes for 100,000 nodes and the picture would be unreadable). "
             "Draw a part of it: one neuron (draw_graph(neuron.u) after a forward call), the "
             "loss of one sample (draw_graph(loss(model(xs[0]), ys[0]))), or a small model; "
-            "or pass a larger max_nodes to draw it anyway."
+            + (
+                f"or pass max_nodes={size} to draw it anyway."
+                if size <= 10 * max_nodes
+                else "or pass a larger max_nodes to draw it anyway."
+            )
         )
     order = topological_order(root)
     if layout and max_nodes is not None:
