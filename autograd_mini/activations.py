@@ -97,7 +97,10 @@ class Activation:
         neuron calls on every forward pass."""
         if self.op is None:
             return None
-        return functools.partial(apply, ops.OPS[self.op], *self.args)
+        op, args = ops.OPS[self.op], self.args
+        if not args:
+            return functools.partial(apply, op)  # as fast as a Value method
+        return lambda u: apply(op, u, *args)  # the constants go after u
 
 
 #: The activations that come with autograd-mini, in the order the command line lists them.

@@ -194,3 +194,14 @@ def test_the_records_apply_the_op_table_ops() -> None:
         h = activations.get(name)(u)
         assert h.data == getattr(Value(0.25), name)().data
     assert activations.get("linear")(u) is u
+
+
+def test_constant_arguments_go_after_u(fresh_registry: dict[str, Activation]) -> None:
+    """``args`` are the op's constants after u (a leaky ReLU's slope): here powc's exponent."""
+    register(Activation("square", "powc", "Square", None, xavier, args=(2.0,)))
+    neuron = Neuron(2, "square", seed=4)
+    h = neuron([0.5, -1.5])
+    assert neuron.u is not None and h.data == neuron.u.data**2
+    h.backward()
+    assert neuron.b.grad == pytest.approx(2 * neuron.u.data, rel=1e-12)
+    assert activations.get("square")(Value(3.0)).data == 9.0
