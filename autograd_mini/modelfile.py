@@ -38,7 +38,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograd_mini import activations
 from autograd_mini.files import write_atomic
 
 if TYPE_CHECKING:
@@ -222,6 +221,8 @@ _LAYER_KEYS = ("weights", "biases")
 
 
 def _architecture(content: dict[str, Any]) -> tuple[int, list[int], str, str]:
+    from autograd_mini.nn import ACTIVATIONS
+
     arch = _dict(content["architecture"], "architecture", _ARCHITECTURE_KEYS)
     nin = _size(arch["nin"], "architecture.nin")
     nouts = arch["nouts"]
@@ -231,8 +232,8 @@ def _architecture(content: dict[str, Any]) -> tuple[int, list[int], str, str]:
     names = []
     for key in ("activation", "output_activation"):
         name = arch[key]
-        if not isinstance(name, str) or name not in activations.REGISTRY:
-            raise _Bad(f"architecture.{key} {name!r} is not one of {list(activations.REGISTRY)}")
+        if not isinstance(name, str) or name not in ACTIVATIONS:
+            raise _Bad(f"architecture.{key} {name!r} is not one of {list(ACTIVATIONS)}")
         names.append(name)
     return nin, sizes, names[0], names[1]
 

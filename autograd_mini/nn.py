@@ -68,7 +68,7 @@ import numbers
 import os
 import random
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from autograd_mini import activations, modelfile
@@ -91,9 +91,28 @@ __all__ = [
     "tracked_parameters",
 ]
 
-#: The activation functions f by name: :data:`autograd_mini.activations.REGISTRY` (one
-#: :class:`~autograd_mini.activations.Activation` record each; calling one applies it).
-ACTIVATIONS = activations.REGISTRY
+
+class _ActivationFunctions(Mapping[str, "Callable[[Value], Value] | None"]):
+    """name → f (None for the identity), read live from the activation registry."""
+
+    def __getitem__(self, name: str) -> Callable[[Value], Value] | None:
+        if name not in activations.REGISTRY:
+            raise KeyError(name)
+        return activations.REGISTRY[name].function()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(activations.REGISTRY)
+
+    def __len__(self) -> int:
+        return len(activations.REGISTRY)
+
+    def __repr__(self) -> str:
+        return f"ACTIVATIONS({', '.join(activations.REGISTRY)})"
+
+
+#: The activation functions f by name, ``f(u) -> Value`` (None for ``"linear"``, h = u): a
+#: live view of :data:`autograd_mini.activations.REGISTRY`, where each one's record is.
+ACTIVATIONS: Mapping[str, Callable[[Value], Value] | None] = _ActivationFunctions()
 
 
 class ParameterRole(NamedTuple):

@@ -205,3 +205,17 @@ def test_constant_arguments_go_after_u(fresh_registry: dict[str, Activation]) ->
     h.backward()
     assert neuron.b.grad == pytest.approx(2 * neuron.u.data, rel=1e-12)
     assert activations.get("square")(Value(3.0)).data == 9.0
+
+
+def test_nn_activations_is_a_live_view_of_functions(fresh_registry: dict[str, Activation]) -> None:
+    from autograd_mini.nn import ACTIVATIONS
+
+    assert "softplus" not in ACTIVATIONS and ACTIVATIONS["linear"] is None
+    relu = ACTIVATIONS["relu"]
+    assert relu is not None and relu(Value(-2.0)).data == 0.0 and relu(Value(3.0)).data == 3.0
+    register(Activation("soft_relu", "softplus", "SoftReLU", "Softplus", he))
+    soft = ACTIVATIONS["soft_relu"]
+    assert soft is not None and soft(Value(0.0)).data == pytest.approx(math.log(2.0))
+    assert list(ACTIVATIONS) == list(activations.REGISTRY) and len(ACTIVATIONS) == 5
+    with pytest.raises(KeyError):
+        ACTIVATIONS["swish"]

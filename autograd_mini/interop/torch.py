@@ -5,15 +5,16 @@
 ``Linear.weight[j, i] = w_lji`` and ``Linear.bias[j] = b_lj`` (0-based j, i there), so both
 compute the same u = Wh + b and h = f(u): the outputs agree to rounding. Each activation maps
 to the ``torch.nn`` module its :class:`~autograd_mini.activations.Activation` record names
-(``nn.ReLU``, ``nn.Sigmoid``, ``nn.Tanh``, ``nn.Softplus``, …); a linear layer has none, and
-an activation torch has no module for is a ``ValueError``.
+(``nn.ReLU``, ``nn.Sigmoid``, ``nn.Tanh``, ``nn.Softplus``, …), built with the record's
+settings and read back only with them (``nn.Softplus(beta=2)`` is not autograd-mini's
+softplus); a linear layer has none, and an activation torch has no module for is a
+``ValueError``.
 
 ``from_torch(sequential)`` reads the same shape back: ``nn.Linear`` layers, each optionally
-followed by one of those activation modules, matched by its exact class (a subclass may
-compute something else, so it is refused) and its settings (``nn.Softplus(beta=2)`` is not
-autograd-mini's softplus); ``nn.Identity`` is skipped, ``nn.Flatten`` is not accepted. Every
-hidden layer must use the same activation, as an MLP does. Anything else raises
-``ValueError`` naming the module and its position.
+followed by one of those activations (``nn.Identity`` is skipped, ``nn.Flatten`` is not
+accepted). Every hidden layer must use the same activation, as an MLP does. Anything else
+raises ``ValueError`` naming the module and its position; modules are matched by their exact
+type, so a subclass (which may compute something else in ``forward``) is refused too.
 
 Needs PyTorch (``pip install 'autograd-mini[torch]'``; CPU build is enough); this module
 imports it lazily, so importing it without torch only fails when a function is called.
