@@ -427,10 +427,10 @@ def test_activation_and_subcommand_choices_come_from_the_registries(
     assert code == 0 and "{" + ",".join(activations.names()) + "}" in out
     code, _, err = run(["train", "--activation", "swish"], capsys)
     assert code == 2 and "invalid choice: 'swish'" in err
-    assert [c.NAME for c in COMMANDS] == ["walkthrough", "train", "vanishing", "graph", "demo"]
-    for command in COMMANDS:
-        args = parser.parse_args([command.NAME, "a"] if command.NAME == "graph" else [command.NAME])
-        assert args.handler is command.run
+    by_name = {c.NAME: c for c in COMMANDS}
+    for name in ("walkthrough", "train", "vanishing", "graph", "demo"):
+        args = parser.parse_args([name, "a"] if name == "graph" else [name])
+        assert args.handler is by_name[name].run
 
 
 def test_python_dash_m_runs_the_command() -> None:
