@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from autograd_mini.activations import activation_ops
 from autograd_mini.engine import Value, local_grads, topological_order
 from autograd_mini.viz._text import dot_escape, num, pretty, pretty_html, product, subscript
 
 __all__ = [
-    "ACTIVATIONS",
     "DISPLAY",
     "Equation",
     "GraphInfo",
@@ -33,6 +33,7 @@ __all__ = [
     "delta_name",
     "expression_name",
     "grad_value",
+    "is_activation",
     "is_computed",
     "natural_key",
     "node_equation",
@@ -41,8 +42,11 @@ __all__ = [
     "weight_equation",
 ]
 
-#: Ops that are a neuron's activation h = f(u): the value they read is a pre-activation u.
-ACTIVATIONS = frozenset({"relu", "sigmoid", "tanh", "softplus"})
+
+def is_activation(op: str) -> bool:
+    """Whether ``op`` is a neuron's activation h = f(u) in the activation registry (so the
+    value it reads is a pre-activation u); read live, so registered activations count."""
+    return op in activation_ops()
 
 
 class GraphTooLargeError(ValueError):
@@ -532,7 +536,7 @@ def _hidden_delta(info: GraphInfo, u: Value, grad: Callable[[Value], float]) -> 
     """δ_j = f′(u_j) · Σ_k w_jk · δ_k for a u read only by its activation h, and h read only
     as an input of neurons' u."""
     readers = info.consumers[u]
-    if len(readers) != 1 or readers[0][0].op not in ACTIVATIONS:
+    if len(readers) != 1 or not is_activation(readers[0][0].op):
         return None
     h = readers[0][0]
     fprime = info.locals[h][0]

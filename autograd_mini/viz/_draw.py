@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 from autograd_mini.engine import Value
 from autograd_mini.files import write_atomic
 from autograd_mini.viz._analysis import (
-    ACTIVATIONS,
     GraphInfo,
     GraphTooLargeError,
     analyze,
     count_nodes,
     grad_value,
+    is_activation,
     is_computed,
     natural_key,
     node_equation,
@@ -257,7 +257,7 @@ def _groups(info: GraphInfo) -> dict[Value, tuple[int, int]]:
         for member in [node, *inner]:
             group[member] = key
         for c, _ in info.consumers[node]:
-            if c.op in ACTIVATIONS:
+            if is_activation(c.op):
                 group[c] = key
     return group
 

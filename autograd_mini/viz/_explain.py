@@ -16,10 +16,10 @@ from typing import NamedTuple
 
 from autograd_mini.engine import Value
 from autograd_mini.viz._analysis import (
-    ACTIVATIONS,
     GraphInfo,
     analyze,
     grad_value,
+    is_activation,
     is_computed,
     op_text,
 )
@@ -47,7 +47,7 @@ def _code(line: str) -> str:
 def _is_station(info: GraphInfo, node: Value) -> bool:
     """Default waypoints of the chain rule: every node except activation outputs h = f(u)
     (the chapter folds f′ into ∂y/∂u) and unlabelled nodes with a single consumer."""
-    if node.op in ACTIVATIONS:
+    if is_activation(node.op):
         return False
     return bool(node.label) or len(info.consumers[node]) != 1
 
