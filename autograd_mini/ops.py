@@ -390,7 +390,10 @@ def define(
             f"define({name!r}): forward takes {shown(n)} arguments after m but partials "
             f"takes {shown(p)} after (m, out): they must match"
         )
-    domains = (check,) if isinstance(check, Domain) else tuple(check or ())
+    if check is None or isinstance(check, Domain):
+        domains: tuple[Any, ...] = () if check is None else (check,)
+    else:
+        domains = tuple(check) if isinstance(check, (list, tuple)) else (check,)
     if not all(isinstance(d, Domain) for d in domains):
         raise TypeError(f"define({name!r}): check must be a Domain or a list of Domains")
     op = Op(name, symbol or name, forward, partials, formula, domains, n, method)
