@@ -72,19 +72,24 @@ def is_grad_enabled() -> bool:
 
 
 @contextmanager
-def set_grad_enabled(enabled: bool) -> Iterator[None]:
-    """Recording on or off in this thread inside the block; the previous mode after it."""
-    if not isinstance(enabled, bool):
-        raise TypeError(f"set_grad_enabled: expected a bool, got {type(enabled).__name__}")
+def _setting(name: str, value: Any) -> Iterator[None]:
+    """This thread's mode ``name`` set to ``value`` inside the block; restored after it."""
     state = STATE
-    previous = state.grad
-    state.grad = enabled
+    previous = getattr(state, name)
+    setattr(state, name, value)
     state.refresh()
     try:
         yield
     finally:
-        state.grad = previous
+        setattr(state, name, previous)
         state.refresh()
+
+
+def set_grad_enabled(enabled: bool) -> Any:
+    """Recording on or off in this thread inside the block; the previous mode after it."""
+    if not isinstance(enabled, bool):
+        raise TypeError(f"set_grad_enabled: expected a bool, got {type(enabled).__name__}")
+    return _setting("grad", enabled)
 
 
 def no_grad() -> Any:
@@ -101,29 +106,11 @@ def enable_grad() -> Any:
     return set_grad_enabled(True)
 
 
-@contextmanager
-def using_anomaly_hook(hook: AnomalyHook) -> Iterator[None]:
+def using_anomaly_hook(hook: AnomalyHook) -> Any:
     """``hook`` active for this thread inside the block (the previous one after it)."""
-    state = STATE
-    previous = state.anomaly
-    state.anomaly = hook
-    state.refresh()
-    try:
-        yield
-    finally:
-        state.anomaly = previous
-        state.refresh()
+    return _setting("anomaly", hook)
 
 
-@contextmanager
-def using_tracer(tracer: Tracer) -> Iterator[None]:
+def using_tracer(tracer: Tracer) -> Any:
     """``tracer`` records this thread's Value comparisons inside the block."""
-    state = STATE
-    previous = state.tracer
-    state.tracer = tracer
-    state.refresh()
-    try:
-        yield
-    finally:
-        state.tracer = previous
-        state.refresh()
+    return _setting("tracer", tracer)
