@@ -519,7 +519,11 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def adjoints(
-    root: Value, *, create_graph: bool = False, order: Sequence[Value] | None = None
+    root: Value,
+    *,
+    create_graph: bool = False,
+    order: Sequence[Value] | None = None,
+    local: Callable[[Value], Sequence[float]] | None = None,
 ) -> dict[Value, Any]:
     """∂root/∂node for every node reached from ``root``: THE reverse sweep.
 
@@ -528,8 +532,12 @@ def adjoints(
     on the Value backend, so they can be differentiated again (a node's incoming terms are
     summed by one ``sum`` node). Writes no ``.grad``. A term with a zero upstream gradient is
     0, also where the local derivative is ∞ or nan (0·∞ = 0: d tanh(log x)/dx at 5e-324).
-    In anomaly mode (this thread) every term is passed to the mode's check hook.
+    In anomaly mode (this thread) every term is passed to the mode's check hook. ``local``
+    (floats only): each node's local derivatives to use instead of the op table's, e.g. the
+    drawing's ``local_grads`` with nan where one is undefined.
     """
+    if local is not None and create_graph:
+        raise ValueError("adjoints: local derivatives are floats; not with create_graph=True")
     nodes = topological_order(root) if order is None else order
     hook = _STATE.anomaly
     if create_graph:
@@ -537,11 +545,15 @@ def adjoints(
             _sweep(nodes, {root: 1.0}, None, hook)
         pending: dict[Value, Any] = {root: [Value(1.0)]}
         return _sweep(nodes, pending, _VALUES, hook)
-    return _sweep(nodes, {root: 1.0}, None, hook)
+    return _sweep(nodes, {root: 1.0}, None, hook, local)
 
 
 def _sweep(
-    order: Sequence[Value], adjoint: dict[Value, Any], m: Backend | None, hook: Any
+    order: Sequence[Value],
+    adjoint: dict[Value, Any],
+    m: Backend | None,
+    hook: Any,
+    local: Callable[[Value], Sequence[float]] | None = None,
 ) -> dict[Value, Any]:
     """The chain rule over ``order`` in reverse; ``m`` None: floats, else the Value backend
     (``adjoint`` then collects each node's terms as a list until the node is reached)."""
@@ -560,7 +572,7 @@ def _sweep(
             if m is None:
                 if g == 0.0:
                     continue  # 0·∞ = 0: nothing flows on from a zero gradient
-                if y is None:  # one argument: the fast path
+                if y is None and local is None:  # one argument: the fast path
                     if isinstance(x, Value):
                         (p,) = op.partials(FLOAT, node.data, x.data)
                         t = get(x, 0.0) + p * g
@@ -568,9 +580,12 @@ def _sweep(
                             term(node, 1, p, g, t)
                         adjoint[x] = t
                     continue
-                args = x if y is _MANY else (x, y)
-                xs = [a.data if isinstance(a, Value) else a for a in args]
-                ps = op.partials(FLOAT, node.data, *xs)
+                args = x if y is _MANY else ((x,) if y is None else (x, y))
+                if local is not None:
+                    ps = local(node)
+                else:
+                    xs = [a.data if isinstance(a, Value) else a for a in args]
+                    ps = op.partials(FLOAT, node.data, *xs)
                 for i, (a, p) in enumerate(zip(args, ps, strict=True)):
                     if isinstance(a, Value):
                         t = get(a, 0.0) + p * g
