@@ -306,7 +306,11 @@ class Value:
         local derivatives, so it can be differentiated again (second-order gradients).
         """
         order = self._topological_order()
-        _write_back(self, order, adjoints(self, order=order, create_graph=create_graph))
+        if create_graph or _STATE.anomaly is not None:  # checked or Values: nothing half-written
+            _write_back(self, order, adjoints(self, order=order, create_graph=create_graph))
+        else:  # the same sweep, adding into .grad in place
+            _write_back(self, order, None)
+            _sweep(order, None, None, None)
 
     def _topological_order(self) -> list[Value]:
         """This graph's nodes, each after everything it depends on, root last.
@@ -550,14 +554,21 @@ def adjoints(
 
 def _sweep(
     order: Sequence[Value],
-    adjoint: dict[Value, Any],
+    adjoint: dict[Value, Any] | None,
     m: Backend | None,
     hook: Any,
     local: Callable[[Value], Sequence[float]] | None = None,
 ) -> dict[Value, Any]:
-    """The chain rule over ``order`` in reverse; ``m`` None: floats, else the Value backend
-    (``adjoint`` then collects each node's terms as a list until the node is reached)."""
-    get = adjoint.get
+    """The chain rule over ``order`` in reverse.
+
+    ``m`` None: on floats, else on the Value backend (``adjoint`` then collects each node's
+    terms as a list until the node is reached). ``adjoint`` None: the float adjoints are
+    kept in the nodes' ``.grad`` (``backward()``'s fast path, set up by :func:`_write_back`:
+    intermediates reset to 0, so leaves accumulate in place); else in the dict.
+    """
+    into = adjoint is None
+    store: dict[Value, Any] = {} if adjoint is None else adjoint
+    get = store.get
     term = hook.term if hook is not None else None
     node = None
     try:
@@ -565,50 +576,69 @@ def _sweep(
             op = node._fn
             if op is None:
                 continue
-            g = get(node)
+            g = node.grad if into else get(node)
             if g is None:
                 continue
             x, y = node._x, node._y
-            if m is None:
-                if g == 0.0:
-                    continue  # 0·∞ = 0: nothing flows on from a zero gradient
-                if y is None and local is None:  # one argument: the fast path
-                    if isinstance(x, Value):
-                        (p,) = op.partials(FLOAT, node.data, x.data)
-                        t = get(x, 0.0) + p * g
-                        if term is not None:
-                            term(node, 1, p, g, t)
-                        adjoint[x] = t
-                    continue
-                args = x if y is _MANY else ((x,) if y is None else (x, y))
-                if local is not None:
-                    ps = local(node)
-                else:
-                    xs = [a.data if isinstance(a, Value) else a for a in args]
-                    ps = op.partials(FLOAT, node.data, *xs)
-                for i, (a, p) in enumerate(zip(args, ps, strict=True)):
-                    if isinstance(a, Value):
-                        t = get(a, 0.0) + p * g
-                        if term is not None:
-                            term(node, i + 1, p, g, t)
-                        adjoint[a] = t
-            else:
-                g = adjoint[node] = g[0] if len(g) == 1 else add_n(g)
+            if m is not None:
+                g = store[node] = g[0] if len(g) == 1 else add_n(g)
                 args = node.args
                 for a, p in zip(args, op.partials(m, node, *args), strict=True):
                     if isinstance(a, Value):
                         scaled = _scaled(p, g)
                         if scaled is not None:
-                            adjoint.setdefault(a, []).append(scaled)
+                            store.setdefault(a, []).append(scaled)
+                continue
+            if g == 0.0:
+                continue  # 0·∞ = 0: nothing flows on from a zero gradient
+            if local is not None:
+                args = x if y is _MANY else ((x,) if y is None else (x, y))
+                ps = local(node)
+            elif y is None:  # one argument: the fast path
+                if isinstance(x, Value):
+                    (p,) = op.partials(FLOAT, node.data, x.data)
+                    if into:
+                        x.grad += p * g
+                        continue
+                    t = get(x, 0.0) + p * g
+                    if term is not None:
+                        term(node, 1, p, g, t)
+                    store[x] = t
+                continue
+            elif y is not _MANY:  # two arguments: fast too
+                xv = isinstance(x, Value)
+                yv = isinstance(y, Value)
+                ps = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
+                if into:
+                    if xv:
+                        x.grad += ps[0] * g
+                    if yv:
+                        y.grad += ps[1] * g
+                    continue
+                args = (x, y)
+            else:
+                args = x
+                ps = op.partials(
+                    FLOAT, node.data, *[a.data if isinstance(a, Value) else a for a in x]
+                )
+            for i, (a, p) in enumerate(zip(args, ps, strict=True)):
+                if isinstance(a, Value):
+                    if into:
+                        a.grad += p * g
+                        continue
+                    t = get(a, 0.0) + p * g
+                    if term is not None:
+                        term(node, i + 1, p, g, t)
+                    store[a] = t
     except ArithmeticError as error:
         if node is None or node._fn is None or hook is None:
             raise _backward_error(error, node) from error
         raise hook.failed(node, error) from None
     if m is not None:  # leaves' (and unreached nodes') collected terms
-        for a, terms in adjoint.items():
+        for a, terms in store.items():
             if isinstance(terms, list):
-                adjoint[a] = terms[0] if len(terms) == 1 else add_n(terms)
-    return adjoint
+                store[a] = terms[0] if len(terms) == 1 else add_n(terms)
+    return store
 
 
 def _backward_error(error: ArithmeticError, node: Value | None) -> ArithmeticError:
@@ -621,9 +651,19 @@ def _backward_error(error: ArithmeticError, node: Value | None) -> ArithmeticErr
     )
 
 
-def _write_back(root: Value, order: Sequence[Value], adjoint: dict[Value, Any]) -> None:
+def _write_back(root: Value, order: Sequence[Value], adjoint: dict[Value, Any] | None) -> None:
     """The one write-back rule: intermediate nodes get this pass's gradient (0 if the root
-    does not reach them), leaves *accumulate* (PyTorch's rule), the root gets 1."""
+    does not reach them), leaves *accumulate* (PyTorch's rule), the root gets 1.
+
+    With ``adjoint`` None this prepares the fast path, where the sweep adds into ``.grad``
+    directly: intermediates are reset to 0 and the root set to 1 before it runs.
+    """
+    if adjoint is None:
+        for node in order:
+            if node._fn is not None:
+                node.grad = 0.0
+        root.grad = 1.0
+        return
     get = adjoint.get
     for node in order:
         if node._fn is not None:
