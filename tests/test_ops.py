@@ -191,6 +191,15 @@ def test_define_makes_an_op_that_works_everywhere() -> None:
         -math.sin(math.exp(0.5)) * math.exp(1.0) + math.cos(math.exp(0.5)) * math.exp(0.5)
     )
     assert gradcheck(lambda a: apply(sinexp, a), 0.3)
+    from autograd_mini.viz import draw_graph, explain
+
+    x2 = Value(2.0, label="x")
+    z = apply(cube, x2).sin()
+    z.label = "z"
+    z.backward()
+    assert explain(z, x2).startswith(f"∂z/∂x = ∂v₂/∂x · ∂z/∂v₂ = 12 × ({math.cos(8.0):.4f})")
+    source = draw_graph(z).source
+    assert "cube_test" in source and "12" in source  # the node and its edge's local derivative
     with detect_anomaly(), pytest.raises(AnomalyError, match="forward: cube_test"):
         apply(cube, Value(1e200))
     pytest.importorskip("numpy")
