@@ -11,7 +11,7 @@ neural networks.
 
 from autograd_mini import losses, nn, optim  # stdlib-only; train/datasets load on demand
 from autograd_mini.anomaly import AnomalyError, detect_anomaly
-from autograd_mini.engine import Value, no_grad
+from autograd_mini.engine import Value, enable_grad, is_grad_enabled, no_grad
 from autograd_mini.functional import (
     grad,
     gradcheck,
@@ -30,11 +30,13 @@ __all__ = [
     "Neuron",
     "Value",
     "detect_anomaly",
+    "enable_grad",
     "grad",
     "gradcheck",
     "gradients",
     "hessian",
     "hvp",
+    "is_grad_enabled",
     "losses",
     "nn",
     "no_grad",

@@ -10,30 +10,29 @@ Inside ``with detect_anomaly():``
   :class:`AnomalyError` naming the node's operation, input values, label, and where it was
   created (recorded for nodes created inside the block).
 
-Off by default, with no cost when off: entering the block swaps the engine's node
-constructor and its backward sweeps for checked versions, and leaving it (also through an
-exception) puts the originals back. Blocks nest. Like :func:`~autograd_mini.engine.no_grad`,
-the switch is global, not per thread. The compiled batch path does not use the eager
-engine and is not checked.
+Off by default, with no cost when off: the block installs a check hook in this thread's
+modes (:mod:`autograd_mini.modes`) that the engine's node constructor and its one backward
+sweep call; nothing is patched, so leaving the block (also through an exception) cannot
+leave anything half-installed. Blocks nest. The mode is per thread, like
+:func:`~autograd_mini.engine.no_grad`: a block in one thread checks only that thread's
+operations. A non-finite input (a leaf or constant that is nan/±inf) is reported as the
+first nan/inf. The compiled batch path does not use the eager engine and is not checked.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any, NamedTuple
 
-from autograd_mini import engine
-from autograd_mini.engine import Value, local_grads
+from autograd_mini import modes
+from autograd_mini.engine import Value, adjoints
 from autograd_mini.ops import Op
 
 __all__ = ["AnomalyError", "Site", "check_backward", "detect_anomaly", "is_anomaly_enabled"]
-
-#: The engine functions swapped while anomaly mode is on.
-_HOOKED = ("_new", "_backward_float", "_backward_graph")
 
 
 class Site(NamedTuple):
@@ -74,20 +73,9 @@ class AnomalyError(FloatingPointError):
         self.site = site
 
 
-_depth = 0
-_originals: dict[str, Any] = {}
-# Creation sites of nodes made in anomaly mode, keyed by id(node), each with a fingerprint of
-# the node (its op and the identities of its arguments). An id is reused once its node dies:
-# a node made by the engine in the block overwrites the entry, but one made another way (a
-# copy.copy, an unpickled graph) does not, so an entry counts only if the fingerprint still
-# matches. The table is cleared when the outermost block exits; it never holds more entries
-# than addresses nodes have occupied.
-_sites: dict[int, tuple[Site | None, int]] = {}
-
-
 def is_anomaly_enabled() -> bool:
-    """Whether a :func:`detect_anomaly` block is active."""
-    return _depth > 0
+    """Whether a :func:`detect_anomaly` block is active in this thread."""
+    return isinstance(modes.STATE.anomaly, _Checks)
 
 
 @contextmanager
@@ -101,34 +89,12 @@ def detect_anomaly() -> Iterator[None]:
     ...
     autograd_mini.anomaly.AnomalyError: forward: mul(big=1e+200, 1e+200) = inf, ...
     """
-    global _depth
-    if _depth == 0:
-        _install()
-    _depth += 1
-    try:
+    current = modes.STATE.anomaly
+    if isinstance(current, _Checks):  # nested: the outer block's checks go on
         yield
-    finally:
-        _depth -= 1
-        if _depth == 0:
-            _uninstall()
-
-
-def _install() -> None:
-    missing = [name for name in _HOOKED if not hasattr(engine, name)]
-    if missing:
-        raise RuntimeError(f"detect_anomaly: autograd_mini.engine has no {missing[0]}() to check")
-    _originals.update((name, getattr(engine, name)) for name in _HOOKED)
-    _sites.clear()
-    engine._new = _checked_new
-    engine._backward_float = _checked_backward_float
-    engine._backward_graph = _checked_backward_graph
-
-
-def _uninstall() -> None:
-    for name, function in _originals.items():
-        setattr(engine, name, function)
-    _originals.clear()
-    _sites.clear()
+        return
+    with modes.using_anomaly_hook(_Checks()):
+        yield
 
 
 # -- where user code created a node ----------------------------------------------------------
@@ -153,14 +119,6 @@ def _fingerprint(op: Op | None, args: Sequence[Any]) -> int:
     return hash((op, *map(id, args)))
 
 
-def _site_of(node: Value) -> Site | None:
-    """Where user code created ``node`` in this block; None when it was not recorded."""
-    entry = _sites.get(id(node))
-    if entry is None or entry[1] != _fingerprint(node.operation, node.args):
-        return None  # made outside the block, or a dead node's entry for a reused id
-    return entry[0]
-
-
 def _created(site: Site | None) -> str:
     if site is None:
         return "created outside detect_anomaly(), so its creation site was not recorded"
@@ -177,22 +135,64 @@ def _describe(op: Op, args: Sequence[Any]) -> tuple[str, tuple[float, ...]]:
     return f"{op.name}({', '.join(shown)})", values
 
 
-# -- forward ---------------------------------------------------------------------------------
+# -- the checks the engine calls -------------------------------------------------------------
 
 
-def _checked_new(op: Op, data: float, args: tuple[Any, ...]) -> Value:
-    """engine._new in anomaly mode: record the creation site, stop at a nan/inf value."""
-    node: Value = _originals["_new"](op, data, args)
-    site = _user_site()
-    _sites[id(node)] = (site, _fingerprint(node.operation, args))
-    if not math.isfinite(data):
-        raise _anomaly(
-            "forward", op, args, node.label, site, f" = {data!r}, the first nan/inf value"
+class _Checks:
+    """This thread's anomaly checks, installed in its modes for one outermost block.
+
+    Creation sites of nodes made in the block are kept keyed by id(node), each with a
+    fingerprint of the node (its op and the identities of its arguments). An id is reused
+    once its node dies: a node made by the engine in the block overwrites the entry, but one
+    made another way (a copy.copy, an unpickled graph) does not, so an entry counts only if
+    the fingerprint still matches. The table dies with the block.
+    """
+
+    def __init__(self) -> None:
+        self.sites: dict[int, tuple[Site | None, int]] = {}
+
+    def site_of(self, node: Value) -> Site | None:
+        """Where user code created ``node`` in this block; None when it was not recorded."""
+        entry = self.sites.get(id(node))
+        if entry is None or entry[1] != _fingerprint(node.operation, node.args):
+            return None  # made outside the block, or a dead node's entry for a reused id
+        return entry[0]
+
+    def created(self, node: Any) -> None:
+        """Record where user code made ``node``; stop at a nan/inf value."""
+        op, args, data = node.operation, node.args, node.data
+        site = _user_site()
+        if isinstance(node, Value):
+            self.sites[id(node)] = (site, _fingerprint(op, args))
+        if math.isfinite(data):
+            return
+        what = f" = {data!r}, the first nan/inf value"
+        for i, a in enumerate(args, start=1):
+            v = a.data if isinstance(a, Value) else a
+            computed = isinstance(a, Value) and a.operation is not None
+            if not computed and not math.isfinite(v):  # (a computed one was reported)
+                kind = "a leaf" if isinstance(a, Value) else "a constant"
+                name = a.label if isinstance(a, Value) and a.label else f"argument {i}"
+                what = (
+                    f" = {data!r}: its input {name} = {v!r} is {kind} that is not finite, "
+                    f"the first nan/inf value"
+                )
+                break
+        raise _anomaly("forward", op, args, node.label, site, what)
+
+    def term(self, node: Value, index: int, partial: float, upstream: float, total: float) -> None:
+        """Stop at a chain-rule term (or running total) that is nan or inf."""
+        if math.isfinite(total) and math.isfinite(partial * upstream):
+            return
+        raise _backward_anomaly(
+            self,
+            node,
+            f"is {total!r}: ∂out/∂x{index} = {partial!r} times the upstream gradient "
+            f"∂L/∂out = {upstream!r}",
         )
-    return node
 
-
-# -- backward --------------------------------------------------------------------------------
+    def failed(self, node: Value, error: ArithmeticError) -> AnomalyError:
+        return _backward_anomaly(self, node, f"is infinite: its derivative fails ({error})")
 
 
 def _anomaly(
@@ -210,56 +210,19 @@ def _anomaly(
     )
 
 
-def _backward_anomaly(node: Value, detail: str) -> AnomalyError:
+def _backward_anomaly(checks: _Checks, node: Value, detail: str) -> AnomalyError:
     op = node.operation
     assert op is not None
     name = f"node {node.label!r}" if node.label else "unlabelled node"
     what = f" = {node.data!r} ({name}): the gradient {detail}"
-    return _anomaly("backward", op, node.args, node.label, _site_of(node), what)
+    return _anomaly("backward", op, node.args, node.label, checks.site_of(node), what)
 
 
-def check_backward(root: Value, order: list[Value]) -> dict[Value, float]:
-    """∂root/∂node on floats for every node reached (``order``: topological, root last).
-
-    Raises :class:`AnomalyError` at the first chain-rule term that is nan or inf, or whose
-    local derivative cannot be evaluated. Writes no ``.grad``.
+def check_backward(root: Value, order: list[Value] | None = None) -> dict[Value, float]:
+    """∂root/∂node on floats for every node reached (``order``: topological, root last),
+    with every chain-rule term checked: the engine's one sweep, :func:`~autograd_mini.
+    engine.adjoints`, run in anomaly mode. Raises :class:`AnomalyError` at the first term
+    that is nan or inf, or whose local derivative cannot be evaluated. Writes no ``.grad``.
     """
-    adjoint: dict[Value, float] = {root: 1.0}
-    for node in reversed(order):
-        g = adjoint.get(node)
-        if g is None or node.operation is None:
-            continue
-        try:
-            partials = local_grads(node)
-        except ArithmeticError as error:
-            raise _backward_anomaly(node, f"is infinite: its derivative fails ({error})") from None
-        for i, (a, p) in enumerate(zip(node.args, partials, strict=True), start=1):
-            if not isinstance(a, Value):
-                continue
-            term = p * g
-            total = adjoint.get(a, 0.0) + term
-            if not math.isfinite(term) or not math.isfinite(total):
-                raise _backward_anomaly(
-                    node,
-                    f"is {total!r}: ∂out/∂x{i} = {p!r} times the upstream gradient ∂L/∂out = {g!r}",
-                )
-            adjoint[a] = total
-    return adjoint
-
-
-def _checked_backward_float(root: Value, order: list[Value]) -> None:
-    """engine._backward_float in anomaly mode: the same semantics, every term checked."""
-    adjoint = check_backward(root, order)
-    for node in order:
-        if node.operation is not None:
-            node.grad = adjoint.get(node, 0.0)
-        elif node in adjoint and node is not root:
-            node.grad += adjoint[node]
-    root.grad = 1.0
-
-
-def _checked_backward_graph(root: Value, order: list[Value]) -> None:
-    """engine._backward_graph in anomaly mode: check the float gradients first."""
-    check_backward(root, order)
-    backward_graph: Callable[[Value, list[Value]], None] = _originals["_backward_graph"]
-    backward_graph(root, order)
+    with detect_anomaly():
+        return adjoints(root, order=order)

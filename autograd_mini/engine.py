@@ -1,33 +1,42 @@
-"""The scalar autodiff engine: :class:`Value`, :func:`no_grad` and reverse-mode backward.
+"""The scalar autodiff engine: :class:`Value`, the one reverse sweep, and applying ops.
 
 A :class:`Value` holds one float, the :class:`~autograd_mini.ops.Op` that produced it and
-the arguments it was applied to. ``backward()`` visits the graph in reverse topological
-order and applies the chain rule at each node,
+the arguments it was applied to. Every gradient — ``backward()``, ``backward(create_graph=
+True)``, :func:`adjoints` (``functional.gradients``, the drawing) and anomaly mode's checks —
+comes from ONE reverse sweep, :func:`adjoints`, which visits the graph in reverse
+topological order and applies the chain rule at each node,
 
     ∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ,
 
-with the local derivatives ∂out/∂xᵢ read from the op table (:mod:`autograd_mini.ops`).
-Nothing here recurses, so graphs of any depth work at Python's default recursion limit.
+with the local derivatives ∂out/∂xᵢ read from the op table (:mod:`autograd_mini.ops`),
+evaluated on floats or, for ``create_graph``, on Values (the Value backend below, derived
+from :data:`~autograd_mini.ops.ELEMENTARY`). Modes (grad, anomaly, tracing) are per-thread
+state in :mod:`autograd_mini.modes` that the engine reads; nothing is patched. Nothing here
+recurses, so graphs of any depth work at Python's default recursion limit.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
-from autograd_mini.ops import FLOAT, OPS, Op
+from autograd_mini import modes
+from autograd_mini.modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from autograd_mini.ops import ELEMENTARY, FLOAT, OPS, Backend, Elementary, Op
 
 __all__ = [
     "Value",
     "add_n",
+    "adjoints",
     "apply",
+    "enable_grad",
     "is_grad_enabled",
     "linear",
     "local_grads",
     "logsumexp",
     "no_grad",
+    "set_grad_enabled",
     "topological_order",
 ]
 
@@ -35,31 +44,10 @@ Operand: TypeAlias = "Value | int | float"
 
 _ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
 _POWC, _POW = OPS["powc"], OPS["pow"]
-_EXP, _LOG, _SQRT, _TANH = OPS["exp"], OPS["log"], OPS["sqrt"], OPS["tanh"]
-_SIGMOID, _RELU, _ABS, _SOFTPLUS = OPS["sigmoid"], OPS["relu"], OPS["abs"], OPS["softplus"]
 _LINEAR, _ADD_N, _LOGSUMEXP = OPS["linear"], OPS["sum"], OPS["logsumexp"]
-
-_grad_enabled = True
-
-
-def is_grad_enabled() -> bool:
-    """Whether new operations record their arguments (False inside :func:`no_grad`)."""
-    return _grad_enabled
-
-
-@contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block operations record no arguments: results are leaves.
-
-    Use it for evaluation and for parameter updates, where no gradient is wanted: it saves
-    the memory and time of building a graph. (The flag is global, not per thread.)
-    """
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+_MAXIMUM, _MINIMUM, _CLIP = OPS["maximum"], OPS["minimum"], OPS["clip"]
+_LEAKY_RELU, _ELU = OPS["leaky_relu"], OPS["elu"]
+_STATE = modes.STATE
 
 
 def _as_float(data: object) -> float:
@@ -96,12 +84,13 @@ class Value:
     # The arguments are stored inline, without a tuple per node (a node is then one
     # object for the garbage collector instead of two, and 112 bytes instead of 160):
     # one argument: _x, with _y None; two: _x, _y; more: _x is their tuple and _y _MANY.
-    __slots__ = ("data", "grad", "label", "_op", "_x", "_y", "_order")
+    # (_fn is the Op; micrograd's names _op and _prev are read-only views, see below.)
+    __slots__ = ("data", "grad", "label", "_fn", "_x", "_y", "_order")
 
     data: float
     grad: Any
     label: str
-    _op: Op | None
+    _fn: Op | None
     _x: Any
     _y: Any
     _order: list[Value] | None
@@ -110,7 +99,7 @@ class Value:
         self.data = _as_float(data)
         self.grad = 0.0
         self.label = label
-        self._op = None
+        self._fn = None
         self._x = self._y = None
 
     # -- introspection -------------------------------------------------------------------
@@ -118,7 +107,7 @@ class Value:
     @property
     def op(self) -> str:
         """The name of the operation that produced this value; ``""`` for a leaf."""
-        return self._op.name if self._op is not None else ""
+        return self._fn.name if self._fn is not None else ""
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -131,14 +120,33 @@ class Value:
         y = self._y
         if y is _MANY:
             return self._x  # type: ignore[no-any-return]
-        if self._op is None:
+        if self._fn is None:
             return ()
         return (self._x,) if y is None else (self._x, y)
 
     @property
     def operation(self) -> Op | None:
         """The op-table entry that produced this value (None for a leaf)."""
-        return self._op
+        return self._fn
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name: the set of parent Values (so micrograd's draw_dot runs)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name: the op's display symbol, ``""`` for a leaf."""
+        return self._fn.symbol if self._fn is not None else ""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """Jupyter's rich display: the drawing from :func:`autograd_mini.viz.mimebundle`, or
+        plain text when that is not available."""
+        try:
+            from autograd_mini.viz import mimebundle  # type: ignore[attr-defined]
+        except (ImportError, AttributeError):
+            return {"text/plain": repr(self)}
+        return mimebundle(self)  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -181,58 +189,106 @@ class Value:
     def __neg__(self) -> Value:
         return apply(_NEG, self)
 
-    # -- elementary functions ------------------------------------------------------------
+    # -- elementary functions (one per op-table entry marked ``method``) -------------
 
     def exp(self) -> Value:
         """eˣ."""
-        return apply(_EXP, self)
+        return apply(OPS["exp"], self)
+
+    def expm1(self) -> Value:
+        """eˣ − 1, exact for small x."""
+        return apply(OPS["expm1"], self)
 
     def log(self) -> Value:
         """Natural logarithm; ``ValueError`` for x ≤ 0."""
-        return apply(_LOG, self)
+        return apply(OPS["log"], self)
+
+    def log1p(self) -> Value:
+        """log(1 + x), exact for small x; ``ValueError`` for x ≤ −1."""
+        return apply(OPS["log1p"], self)
 
     def sqrt(self) -> Value:
         """√x; ``ValueError`` for x < 0."""
-        return apply(_SQRT, self)
+        return apply(OPS["sqrt"], self)
+
+    def sin(self) -> Value:
+        """sin x."""
+        return apply(OPS["sin"], self)
+
+    def cos(self) -> Value:
+        """cos x."""
+        return apply(OPS["cos"], self)
 
     def tanh(self) -> Value:
         """tanh x (stable at any magnitude)."""
-        return apply(_TANH, self)
+        return apply(OPS["tanh"], self)
 
     def sigmoid(self) -> Value:
         """σ(x) = 1 / (1 + e^(−x)), computed without overflow; σ′ = σ(1 − σ) ≤ 0.25."""
-        return apply(_SIGMOID, self)
+        return apply(OPS["sigmoid"], self)
 
     def relu(self) -> Value:
         """max(0, x); its derivative is 1 for x > 0 and 0 for x ≤ 0 (0 at 0 by convention)."""
-        return apply(_RELU, self)
+        return apply(OPS["relu"], self)
+
+    def leaky_relu(self, slope: Operand = 0.01) -> Value:
+        """x for x > 0, else slope·x (PyTorch's default slope 0.01)."""
+        return apply(_LEAKY_RELU, self, slope)
+
+    def elu(self, alpha: Operand = 1.0) -> Value:
+        """x for x > 0, else alpha·(eˣ − 1)."""
+        return apply(_ELU, self, alpha)
+
+    def silu(self) -> Value:
+        """x·σ(x) (also called swish)."""
+        return apply(OPS["silu"], self)
+
+    def gelu(self) -> Value:
+        """GELU in its tanh form, ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's
+        ``approximate="tanh"``)."""
+        return apply(OPS["gelu"], self)
 
     def abs(self) -> Value:
         """|x|; derivative sign(x), 0 at 0."""
-        return apply(_ABS, self)
+        return apply(OPS["abs"], self)
 
     def __abs__(self) -> Value:
-        return apply(_ABS, self)
+        return apply(OPS["abs"], self)
 
     def softplus(self) -> Value:
         """log(1 + eˣ), stable for large |x|; derivative σ(x)."""
-        return apply(_SOFTPLUS, self)
+        return apply(OPS["softplus"], self)
 
-    # -- comparisons (not differentiable) ------------------------------------------------
+    def maximum(self, other: Operand) -> Value:
+        """max(self, other); at a tie each side gets half the gradient (a subgradient)."""
+        return apply(_MAXIMUM, self, other)
+
+    def minimum(self, other: Operand) -> Value:
+        """min(self, other); at a tie each side gets half the gradient (a subgradient)."""
+        return apply(_MINIMUM, self, other)
+
+    def clip(self, lo: Operand, hi: Operand) -> Value:
+        """x limited to [lo, hi]; derivative 1 inside (bounds included), 0 outside."""
+        return apply(_CLIP, self, lo, hi)
+
+    # -- comparisons (not differentiable; reported to a tracer, see modes) ------------
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
+        return _compare("<", self, other, self.data < _data(other))
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
+        return _compare("<=", self, other, self.data <= _data(other))
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
+        return _compare(">", self, other, self.data > _data(other))
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+        return _compare(">=", self, other, self.data >= _data(other))
 
     def __float__(self) -> float:
+        tracer = _STATE.tracer
+        if tracer is not None:
+            tracer.compared("==", self, self.data, True)
         return self.data
 
     # -- backward ------------------------------------------------------------------------
@@ -250,10 +306,11 @@ class Value:
         local derivatives, so it can be differentiated again (second-order gradients).
         """
         order = self._topological_order()
-        if create_graph:
-            _backward_graph(self, order)
-        else:
-            _backward_float(self, order)
+        if create_graph or _STATE.anomaly is not None:  # checked or Values: nothing half-written
+            _write_back(self, order, adjoints(self, order=order, create_graph=create_graph))
+        else:  # the same sweep, adding into .grad in place
+            _write_back(self, order, None)
+            _sweep(order, None, None, None)
 
     def _topological_order(self) -> list[Value]:
         """This graph's nodes, each after everything it depends on, root last.
@@ -278,6 +335,13 @@ def _data(x: Operand) -> float:
     return x.data if isinstance(x, Value) else x
 
 
+def _compare(symbol: str, left: Value, right: Operand, result: bool) -> bool:
+    tracer = _STATE.tracer
+    if tracer is not None:
+        tracer.compared(symbol, left, right, result)
+    return result
+
+
 #: The marker in ``Value._y`` for a node with more than two arguments (tuple in ``_x``).
 _MANY: Any = object()
 
@@ -288,14 +352,30 @@ def _node(op: Op, data: float, x: Any, y: Any) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _grad_enabled:
-        out._op = op
+    if _STATE.plain:  # the fast path: recording, no anomaly hook, no tracer
+        out._fn = op
+        out._x = x
+        out._y = y
+        return out
+    state = _STATE
+    if state.grad:
+        out._fn = op
         out._x = x
         out._y = y
     else:
-        out._op = None
+        out._fn = None
         out._x = out._y = None
+    if state.anomaly is not None:
+        state.anomaly.created(out if state.grad else _Unrecorded(op, out, x, y))
     return out
+
+
+class _Unrecorded:
+    """What an anomaly hook sees of a node made in no_grad: its op and arguments."""
+
+    def __init__(self, op: Op, node: Value, x: Any, y: Any) -> None:
+        self.node, self.operation, self.data, self.label = node, op, node.data, ""
+        self.args = x if y is _MANY else ((x,) if y is None else (x, y))
 
 
 def _new(op: Op, data: float, args: tuple[Operand, ...]) -> Value:
@@ -331,7 +411,15 @@ def _binary_slow(op: Op, x: Operand, y: Operand, xd: Any, yd: Any) -> Value:
 
 
 def apply(op: Op, *args: Operand) -> Value:
-    """Apply ``op`` to Values and/or plain numbers and record it in the graph."""
+    """Apply ``op`` to Values and/or plain numbers and record it in the graph.
+
+    ``op`` is an entry of the op table, built in or made with :func:`autograd_mini.ops.
+    define`; a wrong number of arguments is a ``TypeError`` naming the op.
+    """
+    if not isinstance(op, Op):
+        raise TypeError(f"apply: expected an Op (see autograd_mini.ops.define), got {op!r}")
+    if op.arity is not None and len(args) != op.arity:
+        raise TypeError(f"{op.name}: takes {op.arity} arguments, got {len(args)}")
     xs = [a.data if isinstance(a, Value) else a for a in args]
     if not _NUMBERS.issuperset(map(type, xs)):  # the fast path: plain floats and ints
         xs, args = _real_arguments(op, args, xs)
@@ -397,10 +485,10 @@ def local_grads(node: Value) -> tuple[float, ...]:
 
     Leaves have none. These are the factors of the chain rule the drawing writes on edges.
     """
-    if node._op is None:
+    if node._fn is None:
         return ()
     xs = [_data(a) for a in node.args]
-    return tuple(float(p) for p in node._op.partials(FLOAT, node.data, *xs))
+    return tuple(float(p) for p in node._fn.partials(FLOAT, node.data, *xs))
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -434,110 +522,158 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _backward_float(root: Value, order: list[Value]) -> None:
-    """Reverse-mode sweep on floats: ∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ."""
-    for node in order:
-        if node._op is not None:
-            node.grad = 0.0
-    root.grad = 1.0
-    try:
-        _sweep_float(order)
-    except ArithmeticError as error:
-        raise _backward_error(error, order) from error
+def adjoints(
+    root: Value,
+    *,
+    create_graph: bool = False,
+    order: Sequence[Value] | None = None,
+    local: Callable[[Value], Sequence[float]] | None = None,
+) -> dict[Value, Any]:
+    """∂root/∂node for every node reached from ``root``: THE reverse sweep.
 
-
-def _backward_error(error: ArithmeticError, order: list[Value]) -> ArithmeticError:
-    """Name the node whose local derivative could not be evaluated (e.g. d/dx √x at 0)."""
-    for node in reversed(order):
-        if node._op is None:
-            continue
-        try:
-            local_grads(node)
-        except ArithmeticError:
-            inputs = ", ".join(repr(_data(a)) for a in node.args)
-            return type(error)(
-                f"backward: the derivative of {node._op.name}({inputs}) is undefined ({error})"
-            )
-    return error
-
-
-def _sweep_float(order: list[Value]) -> None:
-    for node in reversed(order):
-        op = node._op
-        if op is None:
-            continue
-        g = node.grad
-        x, y = node._x, node._y
-        if y is None:  # one argument
-            if isinstance(x, Value):
-                (px,) = op.partials(FLOAT, node.data, x.data)
-                x.grad += px * g
-        elif y is _MANY:
-            xs = [a.data if isinstance(a, Value) else a for a in x]
-            for a, p in zip(x, op.partials(FLOAT, node.data, *xs), strict=True):
-                if isinstance(a, Value):
-                    a.grad += p * g
-        else:
-            xv = isinstance(x, Value)
-            yv = isinstance(y, Value)
-            px, py = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
-            if xv:
-                x.grad += px * g
-            if yv:
-                y.grad += py * g
-
-
-def _lifted(name: str) -> Any:
-    """The Value backend's version of FLOAT.<name>: a graph node for a Value argument."""
-    op = OPS[name]
-    float_rule = getattr(FLOAT, name)
-
-    def rule(x: Operand) -> Operand:
-        return apply(op, x) if isinstance(x, Value) else float_rule(x)
-
-    rule.__name__ = name
-    return staticmethod(rule)
-
-
-class _ValueBackend:
-    """The op table's backend on Values, so local derivatives become graph nodes.
-
-    Each function accepts a Value or a plain number (a constant argument of the op, e.g. the
-    2 in 2 ** x) and gives a plain float for a plain number, so no needless nodes are built.
-    ``step`` and ``sign`` (the derivatives of ReLU and |x|) are plain floats: they are
-    piecewise constant, so their own derivative is 0 almost everywhere. ``shift`` is only
-    the constant shift inside the forward rule of logsumexp, which its partials do not use.
+    ``order`` is the part of ``topological_order(root)`` to sweep (root last; default: all
+    of it). Floats, or with ``create_graph=True`` Values built from the op table's partials
+    on the Value backend, so they can be differentiated again (a node's incoming terms are
+    summed by one ``sum`` node). Writes no ``.grad``. A term with a zero upstream gradient is
+    0, also where the local derivative is ∞ or nan (0·∞ = 0: d tanh(log x)/dx at 5e-324).
+    In anomaly mode (this thread) every term is passed to the mode's check hook. ``local``
+    (floats only): each node's local derivatives to use instead of the op table's, e.g. the
+    drawing's ``local_grads`` with nan where one is undefined.
     """
-
-    exp = _lifted("exp")
-    log = _lifted("log")
-    tanh = _lifted("tanh")
-    sqrt = _lifted("sqrt")
-    sigmoid = _lifted("sigmoid")
-    softplus = _lifted("softplus")
-    relu = _lifted("relu")
-    abs = _lifted("abs")
-
-    @staticmethod
-    def power(x: Operand, c: Operand) -> Operand:
-        if isinstance(x, Value) or isinstance(c, Value):
-            return x**c
-        return FLOAT.power(x, c)
-
-    @staticmethod
-    def step(x: Operand) -> float:
-        return FLOAT.step(_data(x))
-
-    @staticmethod
-    def sign(x: Operand) -> float:
-        return FLOAT.sign(_data(x))
-
-    @staticmethod
-    def shift(xs: Sequence[Operand]) -> float:
-        return FLOAT.shift([_data(x) for x in xs])
+    if local is not None and create_graph:
+        raise ValueError("adjoints: local derivatives are floats; not with create_graph=True")
+    nodes = topological_order(root) if order is None else order
+    hook = _STATE.anomaly
+    if create_graph:
+        if hook is not None:  # check the float gradients first, with the same sweep
+            _sweep(nodes, {root: 1.0}, None, hook)
+        pending: dict[Value, Any] = {root: [Value(1.0)]}
+        return _sweep(nodes, pending, _VALUES, hook)
+    return _sweep(nodes, {root: 1.0}, None, hook, local)
 
 
-_VALUES = _ValueBackend()
+def _sweep(
+    order: Sequence[Value],
+    adjoint: dict[Value, Any] | None,
+    m: Backend | None,
+    hook: Any,
+    local: Callable[[Value], Sequence[float]] | None = None,
+) -> dict[Value, Any]:
+    """The chain rule over ``order`` in reverse.
+
+    ``m`` None: on floats, else on the Value backend (``adjoint`` then collects each node's
+    terms as a list until the node is reached). ``adjoint`` None: the float adjoints are
+    kept in the nodes' ``.grad`` (``backward()``'s fast path, set up by :func:`_write_back`:
+    intermediates reset to 0, so leaves accumulate in place); else in the dict.
+    """
+    into = adjoint is None
+    store: dict[Value, Any] = {} if adjoint is None else adjoint
+    get = store.get
+    term = hook.term if hook is not None else None
+    node = None
+    try:
+        for node in reversed(order):
+            op = node._fn
+            if op is None:
+                continue
+            g = node.grad if into else get(node)
+            if g is None:
+                continue
+            x, y = node._x, node._y
+            if m is not None:
+                g = store[node] = g[0] if len(g) == 1 else add_n(g)
+                args = node.args
+                for a, p in zip(args, op.partials(m, node, *args), strict=True):
+                    if isinstance(a, Value):
+                        scaled = _scaled(p, g)
+                        if scaled is not None:
+                            store.setdefault(a, []).append(scaled)
+                continue
+            if g == 0.0:
+                continue  # 0·∞ = 0: nothing flows on from a zero gradient
+            if local is not None:
+                args = x if y is _MANY else ((x,) if y is None else (x, y))
+                ps = local(node)
+            elif y is None:  # one argument: the fast path
+                if isinstance(x, Value):
+                    (p,) = op.partials(FLOAT, node.data, x.data)
+                    if into:
+                        x.grad += p * g
+                        continue
+                    t = get(x, 0.0) + p * g
+                    if term is not None:
+                        term(node, 1, p, g, t)
+                    store[x] = t
+                continue
+            elif y is not _MANY:  # two arguments: fast too
+                xv = isinstance(x, Value)
+                yv = isinstance(y, Value)
+                ps = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
+                if into:
+                    if xv:
+                        x.grad += ps[0] * g
+                    if yv:
+                        y.grad += ps[1] * g
+                    continue
+                args = (x, y)
+            else:
+                args = x
+                ps = op.partials(
+                    FLOAT, node.data, *[a.data if isinstance(a, Value) else a for a in x]
+                )
+            for i, (a, p) in enumerate(zip(args, ps, strict=True)):
+                if isinstance(a, Value):
+                    if into:
+                        a.grad += p * g
+                        continue
+                    t = get(a, 0.0) + p * g
+                    if term is not None:
+                        term(node, i + 1, p, g, t)
+                    store[a] = t
+    except ArithmeticError as error:
+        if node is None or node._fn is None or hook is None:
+            raise _backward_error(error, node) from error
+        raise hook.failed(node, error) from None
+    if m is not None:  # leaves' (and unreached nodes') collected terms
+        for a, terms in store.items():
+            if isinstance(terms, list):
+                store[a] = terms[0] if len(terms) == 1 else add_n(terms)
+    return store
+
+
+def _backward_error(error: ArithmeticError, node: Value | None) -> ArithmeticError:
+    """Name the node whose local derivative could not be evaluated (e.g. d/dx √x at 0)."""
+    if node is None or node._fn is None:
+        return error
+    inputs = ", ".join(repr(_data(a)) for a in node.args)
+    return type(error)(
+        f"backward: the derivative of {node._fn.name}({inputs}) is undefined ({error})"
+    )
+
+
+def _write_back(root: Value, order: Sequence[Value], adjoint: dict[Value, Any] | None) -> None:
+    """The one write-back rule: intermediate nodes get this pass's gradient (0 if the root
+    does not reach them), leaves *accumulate* (PyTorch's rule), the root gets 1.
+
+    With ``adjoint`` None this prepares the fast path, where the sweep adds into ``.grad``
+    directly: intermediates are reset to 0 and the root set to 1 before it runs.
+    """
+    if adjoint is None:
+        for node in order:
+            if node._fn is not None:
+                node.grad = 0.0
+        root.grad = 1.0
+        return
+    get = adjoint.get
+    for node in order:
+        if node._fn is not None:
+            node.grad = get(node, 0.0)
+        else:
+            g = get(node)
+            if g is not None:
+                previous = node.grad
+                node.grad = g if previous.__class__ is float and previous == 0.0 else previous + g
+    root.grad = adjoint[root]
 
 
 def _scaled(p: Operand, g: Value) -> Value | None:
@@ -551,45 +687,42 @@ def _scaled(p: Operand, g: Value) -> Value | None:
     return -g if p == -1.0 else p * g
 
 
-def _adjoints_graph(root: Value, order: list[Value]) -> dict[Value, Value]:
-    """Reverse-mode sweep on Values: ∂root/∂node for every node reached, each a Value.
-
-    The same chain rule as the float sweep, ḡ(xᵢ) = Σ_out ∂out/∂xᵢ · ḡ(out), but every
-    local derivative comes from the op table's ``partials`` evaluated on Values, so the
-    result is a graph of its own and can be differentiated again. A node's incoming terms
-    are summed by one ``sum`` node. Nothing is written to ``.grad``.
-    """
-    pending: dict[Value, list[Value]] = {root: [Value(1.0)]}
-    adjoint: dict[Value, Value] = {}
-    for node in reversed(order):
-        terms = pending.pop(node, None)
-        if terms is None:
-            continue
-        g = adjoint[node] = terms[0] if len(terms) == 1 else add_n(terms)
-        op = node.operation
-        if op is None:
-            continue
-        args = node.args
-        for a, p in zip(args, op.partials(_VALUES, node, *args), strict=True):
-            if isinstance(a, Value):
-                term = _scaled(p, g)
-                if term is not None:
-                    pending.setdefault(a, []).append(term)
-    return adjoint
+# -- the Value backend: the op table's rules on Values, for create_graph ----------------------
 
 
-def _backward_graph(root: Value, order: list[Value]) -> None:
-    """``backward(create_graph=True)``: every ``.grad`` becomes a differentiable Value.
+def _on_values(e: Elementary) -> Callable[..., Any]:
+    """``m.<name>`` on Values: the op of that name (differentiable) or the float function of
+    the numbers (piecewise constant: step, sign; selections: where, shift). A plain number
+    gives a plain float, so no needless nodes are built."""
+    float_rule = getattr(FLOAT, e.name)
+    if e.name == "power":
 
-    Intermediate nodes get this pass's gradient; leaves accumulate (a leaf the root does not
-    depend on through a nonzero derivative keeps its grad), as in the float sweep.
-    """
-    adjoint = _adjoints_graph(root, order)
-    for node in order:
-        if node.operation is not None:
-            node.grad = adjoint.get(node, 0.0)
-    for node, g in adjoint.items():
-        if node.operation is None and node is not root:
-            previous = node.grad
-            node.grad = g if isinstance(previous, float) and previous == 0.0 else previous + g
-    root.grad = adjoint[root]
+        def power(x: Operand, c: Operand) -> Operand:
+            if isinstance(x, Value) or isinstance(c, Value):
+                return x**c
+            return float_rule(x, c)  # type: ignore[no-any-return]
+
+        return power
+    if e.name == "where":
+        return float_rule  # type: ignore[no-any-return]
+    if e.name == "shift":
+        return lambda xs: float_rule([_data(x) for x in xs])
+    if not e.differentiable:
+        return lambda x: float_rule(_data(x))
+    if e.name not in OPS:
+        raise ImportError(f"elementary function {e.name!r} is differentiable but has no op")
+    op = OPS[e.name]
+
+    def rule(x: Operand) -> Operand:
+        return apply(op, x) if isinstance(x, Value) else float_rule(x)
+
+    rule.__name__ = e.name
+    return rule
+
+
+def _value_backend() -> Backend:
+    functions = {e.name: _on_values(e) for e in ELEMENTARY.values()}
+    return Backend("Value", functions)
+
+
+_VALUES = _value_backend()

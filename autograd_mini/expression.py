@@ -31,16 +31,10 @@ from autograd_mini.ops import FLOAT, OPS
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "MAX_LENGTH", "ExpressionError", "evaluate", "parse"]
 
-#: The functions an expression may call: each applies one op of the op table.
+#: The functions an expression may call: each applies one op of the op table (the table's
+#: ops that ``Value`` has a method for; ``leaky_relu`` and ``elu`` with their default slope).
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-    "abs": Value.abs,
-    "softplus": Value.softplus,
+    name: getattr(Value, name) for name, op in OPS.items() if op.method
 }
 
 #: Named constants an expression may use.

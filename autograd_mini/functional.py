@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
-from autograd_mini import anomaly
-from autograd_mini.engine import Value, _adjoints_graph, add_n, local_grads, topological_order
+from autograd_mini.engine import Value, add_n, adjoints, topological_order
 
 __all__ = [
     "grad",
@@ -168,29 +167,10 @@ def gradients(root: Value, wrt: Sequence[Value], *, create_graph: bool = False) 
     order = topological_order(root)
     position = {node: i for i, node in enumerate(order)}
     start = min((position[w] for w in wrt if w in position), default=len(order))
-    checking = anomaly.is_anomaly_enabled()
+    adjoint = adjoints(root, order=order[start:], create_graph=create_graph)
     if create_graph:
-        if checking:
-            anomaly.check_backward(root, order[start:])
-        adjoint = _adjoints_graph(root, order[start:])
         return [adjoint[w] if w in adjoint else Value(0.0) for w in wrt]
-    # check_backward is this same float sweep with every term checked: run one of them
-    sweep = anomaly.check_backward if checking else _adjoints_float
-    floats = sweep(root, order[start:])
-    return [floats.get(w, 0.0) for w in wrt]
-
-
-def _adjoints_float(root: Value, order: list[Value]) -> dict[Value, float]:
-    """ḡ(xᵢ) = Σ_out ∂out/∂xᵢ · ḡ(out) on floats, kept in a dict instead of ``.grad``."""
-    adjoint: dict[Value, float] = {root: 1.0}
-    for node in reversed(order):
-        g = adjoint.get(node)
-        if g is None or node.operation is None:
-            continue
-        for a, p in zip(node.args, local_grads(node), strict=True):
-            if isinstance(a, Value):
-                adjoint[a] = adjoint.get(a, 0.0) + p * g
-    return adjoint
+    return [adjoint.get(w, 0.0) for w in wrt]
 
 
 def _first_derivatives(f: ScalarFn, xs: Sequence[float]) -> tuple[list[Value], list[Value]]:

@@ -1,129 +1,305 @@
-"""The table of primitive operations: each one's forward value and local derivatives, once.
+"""The table of primitive operations: every fact about each op, once.
 
 Every primitive is one :class:`Op` entry, in the spirit of PyTorch's ``derivatives.yaml`` and
-HIPS autograd's ``defvjp``: a ``forward`` rule and a ``partials`` rule, written side by side.
-Everything else reads this table:
+HIPS autograd's ``defvjp``: a ``forward`` rule and a ``partials`` rule side by side, with its
+domain (``domains``), its display ``symbol`` and its ``formula`` in words. Everything else
+reads this table:
 
 * eager ``Value.backward()`` evaluates ``partials`` on floats (the :data:`FLOAT` backend);
-* ``backward(create_graph=True)`` evaluates the same ``partials`` on Values, so gradients
-  can be differentiated again;
-* the compiled batch path evaluates ``forward`` and ``partials`` on NumPy arrays;
-* the drawing labels each edge with the local derivative ``partials`` gives.
+* ``backward(create_graph=True)`` evaluates the same ``partials`` on Values (the engine's
+  Value backend, derived from :data:`ELEMENTARY`), so gradients can be differentiated again;
+* the compiled batch path evaluates ``forward``, ``partials`` and the domain tests on NumPy
+  arrays (:func:`numpy_backend`, also derived from :data:`ELEMENTARY`);
+* the drawing labels each edge with the local derivative ``partials`` gives; the expression
+  grapher's functions and ``Value``'s methods are the table's one-argument ops.
 
 Both rules take a *backend* ``m`` first: a namespace with the elementary functions
-(``m.exp``, ``m.log``, ``m.power``, ...) for the kind of number being computed on. The
-arithmetic operators ``+ - * /`` work on every kind directly, so most rules need no backend
-at all; powers go through ``m.power`` so that a float power beyond the float range is ±∞ (as
-on NumPy arrays), not Python's ``OverflowError``.
+(``m.exp``, ``m.sin``, ``m.where``, ...) for the kind of number being computed on. The
+arithmetic operators ``+ - * /`` and comparisons work on every kind directly.
 ``partials(m, out, *xs)`` returns one local derivative ∂out/∂xᵢ per argument, given the
 forward result ``out`` (reusing it is both cheaper and more stable: d tanh = 1 − out²).
 
-Adding an operation is one entry here, one method on :class:`~autograd_mini.engine.Value`
-(or a function that applies it), and its tests.
+Each elementary function is one :class:`Elementary` row with its float and NumPy
+implementations; the stable formulas (sigmoid, softplus, step, sign, relu) are written once,
+on any backend. Adding an operation is one :func:`define` call (or one entry below).
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FLOAT", "OPS", "FloatBackend", "Op", "relu_grad_at_zero"]
+__all__ = [
+    "BUILTIN",
+    "ELEMENTARY",
+    "FLOAT",
+    "OPS",
+    "Backend",
+    "Domain",
+    "Elementary",
+    "Op",
+    "define",
+    "derive_backend",
+    "numpy_backend",
+    "relu_grad_at_zero",
+]
 
 #: ReLU's derivative at exactly 0 (a convention; PyTorch and micrograd also use 0).
 relu_grad_at_zero = 0.0
 
+Rule = Callable[..., Any]
 
-class FloatBackend:
-    """Elementary functions on Python floats, written to be numerically stable."""
 
-    tanh = staticmethod(math.tanh)
-    sqrt = staticmethod(math.sqrt)
+# -- elementary functions, per backend ----------------------------------------------------------
 
-    @staticmethod
-    def exp(x: float) -> float:
-        """eˣ, and +∞ past the float range (the IEEE result NumPy gives)."""
+
+def _exp(x: float) -> float:
+    """eˣ, and +∞ past the float range (the IEEE result NumPy gives)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _expm1(x: float) -> float:
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return math.inf
+
+
+def _power(x: float, c: float) -> float:
+    """xᶜ, and ±∞ where that exceeds the float range (the IEEE result NumPy gives)."""
+    try:
+        result: float = x**c  # (float ** float is typed Any: it may be complex)
+    except OverflowError:
+        negative = x < 0 and float(c).is_integer() and c % 2 == 1
+        return -math.inf if negative else math.inf
+    return result
+
+
+def _log(x: float) -> float:
+    """ln x with IEEE values where not finite: ln 0 = −∞, nan for x < 0 (as NumPy's log)."""
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _log1p(x: float) -> float:
+    if x > -1:
+        return math.log1p(x)
+    return -math.inf if x == -1 else math.nan
+
+
+def _total(f: Callable[[float], float]) -> Callable[[float], float]:
+    """f with nan where math raises a domain error (sin ∞ is nan, as on NumPy arrays)."""
+
+    def g(x: float) -> float:
         try:
-            return math.exp(x)
-        except OverflowError:
-            return math.inf
+            return f(x)
+        except ValueError:
+            return math.nan
 
-    @staticmethod
-    def power(x: float, c: float) -> float:
-        """xᶜ, and ±∞ where that exceeds the float range (the IEEE result NumPy gives)."""
-        try:
-            result: float = x**c  # (float ** float is typed Any: it may be complex)
-        except OverflowError:
-            negative = x < 0 and float(c).is_integer() and c % 2 == 1
-            return -math.inf if negative else math.inf
-        return result
+    g.__name__ = f.__name__
+    return g
 
-    @staticmethod
-    def log(x: float) -> float:
-        """ln x, with IEEE values where it is not finite: ln 0 = −∞, ln x = nan for x < 0.
 
-        (``Value.log`` refuses x ≤ 0 with a clear error before this is reached; the IEEE
-        values serve logsumexp of all −∞, as NumPy's log does on the compiled path.)
-        """
-        if x > 0:
-            return math.log(x)
-        return -math.inf if x == 0 else math.nan
+def _shift(xs: Sequence[float]) -> float:
+    """logsumexp's shift: max xᵢ, or 0 when that is ±∞ or nan (so no xᵢ − shift is ∞ − ∞)."""
+    top = max(xs)
+    return top if -math.inf < top < math.inf else 0.0
 
-    @staticmethod
-    def sigmoid(x: float) -> float:
-        """σ(x) = 1 / (1 + e^(−x)), evaluated without overflow for any x."""
-        if x >= 0:
-            return 1.0 / (1.0 + math.exp(-x))
-        z = math.exp(x)
-        return z / (1.0 + z)
 
-    @staticmethod
-    def softplus(x: float) -> float:
-        """log(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)), finite for any finite x."""
-        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+def _where(condition: Any, a: Any, b: Any) -> Any:
+    return a if condition else b
 
-    @staticmethod
-    def step(x: float) -> float:
-        """Heaviside step: 1 for x > 0, else 0 (ReLU's derivative; 0 at 0 by convention)."""
-        return 1.0 if x > 0 else relu_grad_at_zero
 
-    @staticmethod
-    def sign(x: float) -> float:
-        """sign(x), with sign(0) = 0 (the subgradient |x| uses at 0) and sign(nan) = nan."""
-        return (x > 0) - (x < 0) + 0.0 if x == x else x
+def _np_shift(np: Any) -> Callable[[Sequence[Any]], Any]:
+    def shift(xs: Sequence[Any]) -> Any:
+        top = xs[0]
+        for x in xs[1:]:
+            top = np.maximum(top, x)
+        return np.where(np.isfinite(top), top, 0.0)
 
-    @staticmethod
-    def shift(xs: Sequence[float]) -> float:
-        """logsumexp's shift: max xᵢ, or 0 when that is ±∞ or nan (so no xᵢ − shift is ∞ − ∞)."""
-        top = max(xs)
-        return top if -math.inf < top < math.inf else 0.0
+    return shift
 
-    @staticmethod
-    def relu(x: float) -> float:
-        """max(0, x); nan stays nan."""
-        return 0.0 if x <= 0 else x
 
-    @staticmethod
-    def abs(x: float) -> float:
-        """|x|."""
-        return abs(x)
+# The stable formulas, written once for every backend ``m``.
+
+
+def _sigmoid(m: Any, x: Any) -> Any:
+    """σ(x) = 1 / (1 + e^(−x)) for x ≥ 0 and eˣ / (1 + eˣ) below: no overflow for any x."""
+    z = m.exp(-m.abs(x))
+    return m.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _softplus(m: Any, x: Any) -> Any:
+    """log(1 + eˣ) = max(x, 0) + log1p(e^(−|x|)), finite for any finite x."""
+    return m.relu(x) + m.log1p(m.exp(-m.abs(x)))
+
+
+def _relu(m: Any, x: Any) -> Any:
+    """max(0, x); nan stays nan."""
+    return m.where(x <= 0, 0.0, x)
+
+
+def _step(m: Any, x: Any) -> Any:
+    """ReLU's derivative: 1 for x > 0, 0 for x < 0, :data:`relu_grad_at_zero` at 0; 1 at nan
+    (PyTorch's threshold rule: the gradient passes unless x ≤ 0)."""
+    return m.where(x == 0, relu_grad_at_zero, m.where(x < 0, 0.0, 1.0))
+
+
+def _sign(m: Any, x: Any) -> Any:
+    """sign(x) with sign(0) = 0 (|x|'s subgradient at 0) and sign(nan) = nan (NumPy's; PyTorch
+    gives 0: a nan is never turned into a 0 here)."""
+    return m.where(x > 0, 1.0, m.where(x < 0, -1.0, x * 0.0))
+
+
+def _is_zero(m: Any, x: Any) -> Any:
+    """1 where x == 0, else 0 (exponent corrections such as 0·x⁻¹ = 0 for a zero power)."""
+    return m.where(x == 0, 1.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Elementary:
+    """One elementary function a rule may call as ``m.<name>``, on every backend.
+
+    ``on_float``: the implementation on Python floats; ``on_array``: the NumPy function's
+    name, or a factory ``np -> function``. ``formula`` instead gives one implementation
+    ``(m, x) -> ...`` for every backend (the stable formulas). ``differentiable``: on the
+    Value backend it is the op of the same name (so it has a derivative); otherwise it is
+    piecewise constant or a selection, evaluated on the numbers (derivative 0 / none).
+    """
+
+    name: str
+    on_float: Callable[..., Any] | None = None
+    on_array: str | Callable[[Any], Callable[..., Any]] | None = None
+    formula: Callable[..., Any] | None = None
+    differentiable: bool = True
+
+
+#: Every elementary function of the backends, by name.
+ELEMENTARY: dict[str, Elementary] = {
+    e.name: e
+    for e in [
+        Elementary("exp", _exp, "exp"),
+        Elementary("expm1", _expm1, "expm1"),
+        Elementary("log", _log, "log"),
+        Elementary("log1p", _log1p, "log1p"),
+        Elementary("sqrt", math.sqrt, "sqrt"),
+        Elementary("tanh", math.tanh, "tanh"),
+        Elementary("sin", _total(math.sin), "sin"),
+        Elementary("cos", _total(math.cos), "cos"),
+        Elementary("abs", abs, "abs"),
+        Elementary("power", _power, "power"),
+        Elementary("sigmoid", formula=_sigmoid),
+        Elementary("softplus", formula=_softplus),
+        Elementary("relu", formula=_relu),
+        Elementary("step", formula=_step, differentiable=False),
+        Elementary("sign", formula=_sign, differentiable=False),
+        Elementary("is_zero", formula=_is_zero, differentiable=False),
+        Elementary("where", _where, "where", differentiable=False),
+        Elementary("shift", _shift, _np_shift, differentiable=False),
+    ]
+}
+
+
+class Backend:
+    """A namespace of elementary functions for one kind of number (``m`` in the rules)."""
+
+    def __init__(self, kind: str, functions: dict[str, Callable[..., Any]]) -> None:
+        self.kind = kind
+        missing = sorted(set(ELEMENTARY) - set(functions))
+        if missing:
+            raise ImportError(f"the {kind} backend has no {', '.join(missing)}")
+        for name, function in functions.items():
+            setattr(self, name, function)
+
+    def __getattr__(self, name: str) -> Any:  # only reached for a missing name
+        raise AttributeError(
+            f"the {self.__dict__.get('kind', '?')} backend has no elementary function "
+            f"{name!r} (add an Elementary row to autograd_mini.ops.ELEMENTARY)"
+        )
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} backend>"
+
+
+def derive_backend(kind: str, primitive: Callable[[Elementary], Callable[..., Any]]) -> Backend:
+    """A backend with ``primitive(e)`` for each implemented row and the formulas on top."""
+    functions: dict[str, Callable[..., Any]] = {}
+    backend = Backend.__new__(Backend)
+    for e in ELEMENTARY.values():
+        if e.formula is not None:
+            functions[e.name] = _bound(e.formula, backend)
+        else:
+            functions[e.name] = primitive(e)
+    Backend.__init__(backend, kind, functions)
+    return backend
+
+
+def _bound(formula: Callable[..., Any], m: Backend) -> Callable[..., Any]:
+    def f(x: Any) -> Any:
+        return formula(m, x)
+
+    f.__name__ = formula.__name__.lstrip("_")
+    return f
+
+
+def _float_primitive(e: Elementary) -> Callable[..., Any]:
+    if e.on_float is None:
+        raise ImportError(f"elementary function {e.name!r} has no float implementation")
+    return e.on_float
 
 
 #: The backend eager mode and the drawing use.
-FLOAT = FloatBackend()
+FLOAT = derive_backend("float", _float_primitive)
 
-Rule = Callable[..., Any]
+_numpy: list[Backend] = []
+
+
+def numpy_backend() -> Backend:
+    """The backend on NumPy arrays (imports NumPy on first use; the compiled path's)."""
+    if not _numpy:
+        import numpy as np
+
+        def primitive(e: Elementary) -> Callable[..., Any]:
+            if isinstance(e.on_array, str):
+                return getattr(np, e.on_array)  # type: ignore[no-any-return]
+            if e.on_array is None:
+                raise ImportError(f"elementary function {e.name!r} has no NumPy version")
+            return e.on_array(np)
+
+        _numpy.append(derive_backend("numpy", primitive))
+    return _numpy[0]
+
+
+# -- the op record -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Where an op is undefined: ``fails(m, *xs)`` is true (elementwise on arrays) for bad
+    inputs, which raise ``error(message.format(*xs))``."""
+
+    fails: Rule
+    error: type[Exception]
+    message: str
 
 
 @dataclass(frozen=True, eq=False)
 class Op:
-    """One primitive: its name, its forward rule and its local-derivative rule.
+    """One primitive: its name, forward rule, local-derivative rule, domain and display.
 
     ``forward(m, *xs)`` returns the value; ``partials(m, out, *xs)`` returns the tuple
-    (∂out/∂x₁, …, ∂out/∂xₙ). ``check(*xs)``, when given, raises a clear error for inputs
-    outside the operation's domain before anything is computed. ``symbol`` is how the
-    drawing names the operation; ``formula`` is the rule in words, for documentation.
+    (∂out/∂x₁, …, ∂out/∂xₙ). ``domains`` list where it is undefined; ``check(*xs)`` raises
+    the first one's clear error for plain-number inputs (None when there are none).
+    ``symbol`` is how the drawing names the operation; ``formula`` is the rule in words.
+    ``arity`` is the number of arguments (None: any number). ``method``: whether ``Value``
+    has a method of this name and the expression grapher a function (one-argument ops).
     """
 
     name: str
@@ -131,40 +307,101 @@ class Op:
     forward: Rule
     partials: Rule
     formula: str
-    check: Callable[..., None] | None = field(default=None)
+    domains: tuple[Domain, ...] = ()
+    arity: int | None = None
+    method: bool = False
+    check: Callable[..., None] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.domains and self.check is None:
+            object.__setattr__(self, "check", _checker(self.domains))
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
 
 
-def _check_div(x: float, y: float) -> None:
-    if y == 0:
-        raise ZeroDivisionError(f"division: {x!r} / {y!r} divides by zero")
+def _checker(domains: tuple[Domain, ...]) -> Callable[..., None]:
+    def check(*xs: Any) -> None:
+        for d in domains:
+            if d.fails(FLOAT, *xs):
+                raise d.error(d.message.format(*xs))
+
+    return check
 
 
-def _check_powc(x: float, c: float) -> None:
-    if x == 0 and c < 0:
-        raise ZeroDivisionError(f"power: 0.0 ** {c!r} is a division by zero")
-    if x < 0 and not float(c).is_integer():
-        raise ValueError(f"power: {x!r} ** {c!r} is not real (negative base, fractional exponent)")
+def _arity(rule: Rule, skip: int, what: str, name: str) -> int | None:
+    """The number of arguments after the first ``skip`` that ``rule`` takes (None: any)."""
+    try:
+        params = list(inspect.signature(rule).parameters.values())
+    except (TypeError, ValueError):
+        raise TypeError(f"define({name!r}): {what} must be a function") from None
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return None
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    n = len(positional) - skip
+    if n < 1:
+        first = "(m, x, ...)" if skip == 1 else "(m, out, x, ...)"
+        raise TypeError(f"define({name!r}): {what} must take {first}, it takes {len(positional)}")
+    return n
 
 
-def _check_pow(x: float, y: float) -> None:
-    if x <= 0:
-        raise ValueError(
-            f"power: {x!r} ** {y!r} with a Value exponent needs a positive base "
-            f"(∂/∂y = xʸ·ln x is undefined for x = {x!r})"
+#: Every primitive by name.
+OPS: dict[str, Op] = {}
+
+
+def define(
+    name: str,
+    *,
+    forward: Rule,
+    partials: Rule,
+    formula: str,
+    check: Domain | Sequence[Domain] | None = None,
+    symbol: str | None = None,
+    method: bool = False,
+) -> Op:
+    """Add an operation to the table and return it; apply it with ``engine.apply(op, ...)``.
+
+    ``forward(m, x₁, …, xₙ)`` computes the value and ``partials(m, out, x₁, …, xₙ)`` the
+    tuple of local derivatives, with arithmetic and the backend's functions (``m.exp``,
+    ``m.sin``, ``m.where``, …), so the op works in eager and second-order backward, the
+    compiled path, the drawing, ``explain``, anomaly mode and ``gradcheck`` unchanged.
+    ``check``: :class:`Domain` rules for inputs where the op is undefined. ``symbol``: the
+    drawing's name (default ``name``). ``method``: marks a built-in op that ``Value`` has a
+    method for (the expression grapher's functions are these; tests check each exists).
+
+    >>> cube = define("cube_doc", forward=lambda m, x: x * x * x,
+    ...               partials=lambda m, out, x: (3 * x * x,), formula="∂/∂x = 3x²")
+    >>> from autograd_mini.engine import Value, apply
+    >>> y = apply(cube, Value(2.0)); y.backward(); y.data
+    8.0
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"define: the name must be an identifier, got {name!r}")
+    if name in OPS:
+        raise ValueError(f"define({name!r}): an op of that name already exists")
+    n = _arity(forward, 1, "forward", name)
+    p = _arity(partials, 2, "partials", name)
+    if n != p:
+
+        def shown(k: int | None) -> str:
+            return "any number of" if k is None else str(k)
+
+        raise TypeError(
+            f"define({name!r}): forward takes {shown(n)} arguments after m but partials "
+            f"takes {shown(p)} after (m, out): they must match"
         )
+    if check is None or isinstance(check, Domain):
+        domains: tuple[Any, ...] = () if check is None else (check,)
+    else:
+        domains = tuple(check) if isinstance(check, (list, tuple)) else (check,)
+    if not all(isinstance(d, Domain) for d in domains):
+        raise TypeError(f"define({name!r}): check must be a Domain or a list of Domains")
+    op = Op(name, symbol or name, forward, partials, formula, domains, n, method)
+    OPS[name] = op
+    return op
 
 
-def _check_log(x: float) -> None:
-    if x <= 0:
-        raise ValueError(f"log: log({x!r}) is undefined (log needs x > 0)")
-
-
-def _check_sqrt(x: float) -> None:
-    if x < 0:
-        raise ValueError(f"sqrt: sqrt({x!r}) is undefined (sqrt needs x >= 0)")
+# -- the table ------------------------------------------------------------------------------
 
 
 def _linear_forward(m: Any, *xs: Any) -> Any:
@@ -194,99 +431,123 @@ def _logsumexp_forward(m: Any, *xs: Any) -> Any:
     return top + m.log(_sum_forward(m, *[m.exp(x - top) for x in xs]))
 
 
-_ENTRIES = [
-    Op("add", "+", lambda m, x, y: x + y, lambda m, out, x, y: (1.0, 1.0), "∂/∂x = 1, ∂/∂y = 1"),
-    Op("sub", "-", lambda m, x, y: x - y, lambda m, out, x, y: (1.0, -1.0), "∂/∂x = 1, ∂/∂y = −1"),
-    Op("mul", "*", lambda m, x, y: x * y, lambda m, out, x, y: (y, x), "∂/∂x = y, ∂/∂y = x"),
-    Op(
-        "div",
-        "/",
-        lambda m, x, y: x / y,
-        lambda m, out, x, y: (1.0 / y, -out / y),
-        "∂/∂x = 1/y, ∂/∂y = −x/y²",
-        _check_div,
-    ),
-    Op("neg", "-", lambda m, x: -x, lambda m, out, x: (-1.0,), "∂/∂x = −1"),
-    Op(
-        "powc",
-        "**",
-        lambda m, x, c: m.power(x, c),
-        # For c = 0 the exponent becomes 0, so the derivative is 0·x⁰ = 0 even at x = 0;
-        # written without a Python branch on c so array backends (compiled path) work too.
-        lambda m, out, x, c: (c * m.power(x, c - 1 + (c == 0)), 0.0),
-        "x ** c for a constant c: ∂/∂x = c·x^(c−1) (0 for c = 0, also at x = 0)",
-        _check_powc,
-    ),
-    Op(
-        "pow",
-        "**",
-        lambda m, x, y: m.power(x, y),
-        lambda m, out, x, y: (y * m.power(x, y - 1), out * m.log(x)),
-        "∂/∂x = y·x^(y−1), ∂/∂y = xʸ·ln x",
-        _check_pow,
-    ),
-    Op("exp", "exp", lambda m, x: m.exp(x), lambda m, out, x: (out,), "∂/∂x = eˣ"),
-    Op(
-        "log",
-        "log",
-        lambda m, x: m.log(x),
-        lambda m, out, x: (1.0 / x,),
-        "∂/∂x = 1/x",
-        _check_log,
-    ),
-    Op(
-        "sqrt",
-        "sqrt",
-        lambda m, x: m.sqrt(x),
-        lambda m, out, x: (0.5 / out,),
-        "∂/∂x = 1/(2√x)",
-        _check_sqrt,
-    ),
-    Op(
-        "tanh",
-        "tanh",
-        lambda m, x: m.tanh(x),
-        lambda m, out, x: (1.0 - out * out,),
-        "∂/∂x = 1 − tanh²x",
-    ),
-    Op(
-        "sigmoid",
-        "σ",
-        lambda m, x: m.sigmoid(x),
-        lambda m, out, x: (out * (1.0 - out),),
-        "∂/∂x = σ(x)(1 − σ(x))",
-    ),
-    Op(
-        "relu",
-        "ReLU",
-        lambda m, x: m.relu(x),
-        lambda m, out, x: (m.step(x),),
-        "∂/∂x = 1 if x > 0 else 0",
-    ),
-    Op("abs", "abs", lambda m, x: m.abs(x), lambda m, out, x: (m.sign(x),), "∂/∂x = sign(x)"),
-    Op(
-        "softplus",
-        "softplus",
-        lambda m, x: m.softplus(x),
-        lambda m, out, x: (m.sigmoid(x),),
-        "log(1 + eˣ): ∂/∂x = σ(x)",
-    ),
-    Op(
-        "linear",
-        "Σwh+b",
-        _linear_forward,
-        _linear_partials,
-        "u = Σᵢ wᵢhᵢ + b: ∂u/∂wᵢ = hᵢ, ∂u/∂hᵢ = wᵢ, ∂u/∂b = 1",
-    ),
-    Op("sum", "Σ", _sum_forward, lambda m, out, *xs: (1.0,) * len(xs), "∂/∂xᵢ = 1"),
-    Op(
-        "logsumexp",
-        "logΣexp",
-        _logsumexp_forward,
-        lambda m, out, *xs: tuple(m.exp(x - out) for x in xs),
-        "log Σ exp xᵢ: ∂/∂xᵢ = softmax(x)ᵢ",
-    ),
-]
+#: √(2/π), gelu's tanh-form constant.
+_GELU_K = math.sqrt(2.0 / math.pi)
 
-#: Every primitive by name.
-OPS: dict[str, Op] = {op.name: op for op in _ENTRIES}
+
+def _gelu_partials(m: Any, out: Any, x: Any) -> tuple[Any]:
+    t = m.tanh(_GELU_K * (x + 0.044715 * x * x * x))
+    return (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_K * (1.0 + 0.134145 * x * x),)
+
+
+def _tie(m: Any, x: Any, y: Any) -> Any:
+    """∂max(x, y)/∂x: 1 where x > y, 0 where x < y, ½ at a tie (and at nan)."""
+    return m.where(x > y, 1.0, m.where(x < y, 0.0, 0.5))
+
+
+# fmt: off
+define("add", symbol="+", forward=lambda m, x, y: x + y,
+       partials=lambda m, out, x, y: (1.0, 1.0), formula="∂/∂x = 1, ∂/∂y = 1")
+define("sub", symbol="-", forward=lambda m, x, y: x - y,
+       partials=lambda m, out, x, y: (1.0, -1.0), formula="∂/∂x = 1, ∂/∂y = −1")
+define("mul", symbol="*", forward=lambda m, x, y: x * y,
+       partials=lambda m, out, x, y: (y, x), formula="∂/∂x = y, ∂/∂y = x")
+define("div", symbol="/", forward=lambda m, x, y: x / y,
+       partials=lambda m, out, x, y: (1.0 / y, -out / y), formula="∂/∂x = 1/y, ∂/∂y = −x/y²",
+       check=Domain(lambda m, x, y: y == 0, ZeroDivisionError,
+                    "division: {0!r} / {1!r} divides by zero"))
+define("neg", symbol="-", forward=lambda m, x: -x,
+       partials=lambda m, out, x: (-1.0,), formula="∂/∂x = −1", method=False)
+define("powc", symbol="**", forward=lambda m, x, c: m.power(x, c),
+       # For c = 0 the exponent becomes 0, so the derivative is 0·x⁰ = 0 even at x = 0;
+       # written without a Python branch on c so array backends (compiled path) work too.
+       partials=lambda m, out, x, c: (c * m.power(x, c - 1 + (c == 0)), 0.0),
+       formula="x ** c for a constant c: ∂/∂x = c·x^(c−1) (0 for c = 0, also at x = 0)",
+       check=[Domain(lambda m, x, c: (x == 0) & (c < 0), ZeroDivisionError,
+                     "power: {0!r} ** {1!r} is a division by zero"),
+              Domain(lambda m, x, c: (x < 0) & (c % 1 != 0), ValueError,
+                     "power: {0!r} ** {1!r} is not real (negative base, fractional exponent)")])
+define("pow", symbol="**", forward=lambda m, x, y: m.power(x, y),
+       # 0·x⁻¹ = 0 for y = 0 also at x = 5e-324, where x⁻¹ overflows (as powc)
+       partials=lambda m, out, x, y: (y * m.power(x, y - 1 + m.is_zero(y)), out * m.log(x)),
+       formula="∂/∂x = y·x^(y−1), ∂/∂y = xʸ·ln x",
+       check=Domain(lambda m, x, y: x <= 0, ValueError,
+                    "power: {0!r} ** {1!r} with a Value exponent needs a positive base "
+                    "(∂/∂y = xʸ·ln x is undefined for x = {0!r})"))
+define("exp", method=True, forward=lambda m, x: m.exp(x), partials=lambda m, out, x: (out,),
+       formula="∂/∂x = eˣ")
+define("expm1", method=True, forward=lambda m, x: m.expm1(x),
+       partials=lambda m, out, x: (out + 1.0,),
+       formula="eˣ − 1, exact near 0: ∂/∂x = eˣ")
+define("log", method=True, forward=lambda m, x: m.log(x), partials=lambda m, out, x: (1.0 / x,),
+       formula="∂/∂x = 1/x",
+       check=Domain(lambda m, x: x <= 0, ValueError,
+                    "log: log({0!r}) is undefined (log needs x > 0)"))
+define("log1p", method=True, forward=lambda m, x: m.log1p(x),
+       partials=lambda m, out, x: (1.0 / (1.0 + x),),
+       formula="log(1 + x), exact near 0: ∂/∂x = 1/(1 + x)",
+       check=Domain(lambda m, x: x <= -1, ValueError,
+                    "log1p: log1p({0!r}) is undefined (log1p needs x > -1)"))
+define("sqrt", method=True, forward=lambda m, x: m.sqrt(x), partials=lambda m, out, x: (0.5 / out,),
+       formula="∂/∂x = 1/(2√x)",
+       check=Domain(lambda m, x: x < 0, ValueError,
+                    "sqrt: sqrt({0!r}) is undefined (sqrt needs x >= 0)"))
+define("sin", method=True, forward=lambda m, x: m.sin(x), partials=lambda m, out, x: (m.cos(x),),
+       formula="∂/∂x = cos x")
+define("cos", method=True, forward=lambda m, x: m.cos(x), partials=lambda m, out, x: (-m.sin(x),),
+       formula="∂/∂x = −sin x")
+define("tanh", method=True, forward=lambda m, x: m.tanh(x),
+       partials=lambda m, out, x: (1.0 - out * out,),
+       formula="∂/∂x = 1 − tanh²x")
+define("sigmoid", method=True, symbol="σ", forward=lambda m, x: m.sigmoid(x),
+       # σ(x)σ(−x), not σ(1 − σ): 1 − σ(40) rounds to 0, σ(−40) = 4.2e-18 does not
+       partials=lambda m, out, x: (out * m.sigmoid(-x),), formula="∂/∂x = σ(x)(1 − σ(x))")
+define("relu", method=True, symbol="ReLU", forward=lambda m, x: m.relu(x),
+       partials=lambda m, out, x: (m.step(x),), formula="∂/∂x = 1 if x > 0 else 0")
+define("leaky_relu", method=True, symbol="LeakyReLU",
+       forward=lambda m, x, slope: m.where(x > 0, x, slope * x),
+       partials=lambda m, out, x, slope: (m.where(x > 0, 1.0, slope), m.where(x > 0, 0.0, x)),
+       formula="x if x > 0 else a·x: ∂/∂x = 1 if x > 0 else a")
+define("elu", method=True, symbol="ELU",
+       forward=lambda m, x, alpha: m.where(x > 0, x, alpha * m.expm1(x)),
+       partials=lambda m, out, x, alpha: (m.where(x > 0, 1.0, out + alpha),
+                                          m.where(x > 0, 0.0, m.expm1(x))),
+       formula="x if x > 0 else a(eˣ − 1): ∂/∂x = 1 if x > 0 else a·eˣ")
+define("silu", method=True, symbol="SiLU", forward=lambda m, x: x * m.sigmoid(x),
+       partials=lambda m, out, x: (m.sigmoid(x) + out * m.sigmoid(-x),),
+       formula="x·σ(x): ∂/∂x = σ(x)(1 + x(1 − σ(x)))")
+define("gelu", method=True, symbol="GELU",
+       forward=lambda m, x: 0.5 * x * (1.0 + m.tanh(_GELU_K * (x + 0.044715 * x * x * x))),
+       partials=_gelu_partials,
+       formula="½x(1 + tanh(√(2/π)(x + 0.044715x³))) (tanh form): ∂/∂x by the chain rule")
+define("abs", method=True, forward=lambda m, x: m.abs(x), partials=lambda m, out, x: (m.sign(x),),
+       formula="∂/∂x = sign(x) (0 at 0, nan at nan)")
+define("softplus", method=True, forward=lambda m, x: m.softplus(x),
+       partials=lambda m, out, x: (m.sigmoid(x),),
+       formula="log(1 + eˣ): ∂/∂x = σ(x)")
+define("maximum", symbol="max",
+       forward=lambda m, x, y: m.where(x >= y, x, m.where(x < y, y, x + y)),
+       partials=lambda m, out, x, y: (_tie(m, x, y), _tie(m, y, x)),
+       formula="max(x, y): ∂/∂x = 1 if x > y, 0 if x < y, ½ at a tie")
+define("minimum", symbol="min",
+       forward=lambda m, x, y: m.where(x <= y, x, m.where(x > y, y, x + y)),
+       partials=lambda m, out, x, y: (_tie(m, y, x), _tie(m, x, y)),
+       formula="min(x, y): ∂/∂x = 1 if x < y, 0 if x > y, ½ at a tie")
+define("clip", symbol="clip",
+       forward=lambda m, x, lo, hi: m.where(x < lo, lo, m.where(x > hi, hi, x)),
+       partials=lambda m, out, x, lo, hi: (m.where(x < lo, 0.0, m.where(x > hi, 0.0, 1.0)),
+                                           m.where(x < lo, 1.0, 0.0), m.where(x > hi, 1.0, 0.0)),
+       formula="min(max(x, lo), hi): ∂/∂x = 1 for lo ≤ x ≤ hi, else 0 (to lo or hi)",
+       check=Domain(lambda m, x, lo, hi: lo > hi, ValueError,
+                    "clip: the bounds lo = {1!r} > hi = {2!r}"))
+define("linear", symbol="Σwh+b", forward=_linear_forward, partials=_linear_partials,
+       formula="u = Σᵢ wᵢhᵢ + b: ∂u/∂wᵢ = hᵢ, ∂u/∂hᵢ = wᵢ, ∂u/∂b = 1")
+define("sum", symbol="Σ", forward=_sum_forward,
+       partials=lambda m, out, *xs: (1.0,) * len(xs), formula="∂/∂xᵢ = 1")
+define("logsumexp", symbol="logΣexp", forward=_logsumexp_forward,
+       partials=lambda m, out, *xs: tuple(m.exp(x - out) for x in xs),
+       formula="log Σ exp xᵢ: ∂/∂xᵢ = softmax(x)ᵢ")
+# fmt: on
+
+#: The ops of the table as shipped (``define`` adds user ops to :data:`OPS` after these).
+BUILTIN = tuple(OPS)

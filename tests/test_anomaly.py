@@ -8,11 +8,13 @@ import random
 import sys
 from collections.abc import Callable
 
+import op_cases
 import pytest
+from op_cases import CASES
 
 import autograd_mini.anomaly as anomaly
 from autograd_mini import AnomalyError, Value, detect_anomaly, nn
-from autograd_mini.engine import add_n, apply, linear, logsumexp
+from autograd_mini.engine import add_n, apply
 from autograd_mini.ops import OPS
 
 INF, NAN = math.inf, math.nan
@@ -23,31 +25,10 @@ def here() -> int:
     return sys._getframe(1).f_lineno
 
 
-# one way to make each op produce nan or inf from the given inputs
+# one way to make each op produce nan or inf: the op-case catalogue's anomaly inputs
 FORWARD: dict[str, tuple[Callable[..., Value], tuple[float, ...]]] = {
-    "add": (lambda x, y: x + y, (1e308, 1e308)),
-    "sub": (lambda x, y: x - y, (1e308, -1e308)),
-    "mul": (lambda x, y: x * y, (1e200, 1e200)),
-    "div": (lambda x, y: x / y, (1e300, 1e-300)),
-    "neg": (lambda x: -x, (NAN,)),
-    "powc": (lambda x: x**2, (1e200,)),
-    "pow": (lambda x, y: x**y, (10.0, 400.0)),
-    "exp": (lambda x: x.exp(), (1000.0,)),
-    "log": (lambda x: x.log(), (INF,)),
-    "sqrt": (lambda x: x.sqrt(), (INF,)),
-    "tanh": (lambda x: x.tanh(), (NAN,)),
-    "sigmoid": (lambda x: x.sigmoid(), (NAN,)),
-    "relu": (lambda x: x.relu(), (INF,)),
-    "abs": (lambda x: abs(x), (-INF,)),
-    "softplus": (lambda x: x.softplus(), (INF,)),
-    "linear": (lambda w, h: linear([w], [h], 1.0), (1e200, 1e200)),
-    "sum": (lambda x, y: add_n([x, y, 1.0]), (1e308, 1e308)),
-    "logsumexp": (lambda x, y: logsumexp([x, y]), (INF, 1.0)),
+    case.name: (case.build, case.anomaly) for case in CASES
 }
-
-
-def test_every_op_has_a_forward_case() -> None:
-    assert set(FORWARD) == set(OPS)
 
 
 @pytest.mark.parametrize("name", sorted(FORWARD))
@@ -60,11 +41,11 @@ def test_forward_anomaly_of_every_op(name: str) -> None:
     error = caught.value
     assert (error.phase, error.op, error.label) == ("forward", name, "")
     assert error.inputs[: len(inputs)] == pytest.approx(inputs, nan_ok=True)
-    assert error.site is not None and error.site.filename == __file__
+    assert error.site is not None and error.site.filename == op_cases.__file__
     assert error.site.function == "<lambda>"  # the user code that made the node
     message = str(error)
     assert message.startswith(f"forward: {name}(x0={inputs[0]!r}")
-    assert f"created at {__file__}:{error.site.lineno} in <lambda>" in message
+    assert f"created at {op_cases.__file__}:{error.site.lineno} in <lambda>" in message
 
 
 def test_forward_anomaly_names_the_exact_line_and_is_a_floating_point_error() -> None:
@@ -185,33 +166,45 @@ def test_network_anomaly_names_the_neuron_and_the_user_line() -> None:
     assert "w_" in str(error)  # the weights are named by their labels
 
 
-def test_mode_switches_the_engine_and_restores_it() -> None:
-    from autograd_mini import engine
+def test_mode_is_per_thread_state_and_nothing_is_patched() -> None:
+    """Issue 10: the mode is this thread's state the engine reads; the engine's functions and
+    Value's methods are the same objects inside the block as outside."""
+    from autograd_mini import engine, modes
 
-    before = {name: getattr(engine, name) for name in anomaly._HOOKED}
-    assert not anomaly.is_anomaly_enabled()
+    before = dict(vars(engine)), dict(vars(Value))
+    assert not anomaly.is_anomaly_enabled() and modes.STATE.anomaly is None
     with detect_anomaly():
-        assert anomaly.is_anomaly_enabled()
-        assert engine._new is anomaly._checked_new
+        assert anomaly.is_anomaly_enabled() and modes.STATE.anomaly is not None
         with detect_anomaly():  # nested
-            assert engine._backward_float is anomaly._checked_backward_float
-        assert anomaly.is_anomaly_enabled() and engine._new is anomaly._checked_new
-        Value(1.0) * 2.0
-        assert anomaly._sites
-    assert {name: getattr(engine, name) for name in anomaly._HOOKED} == before
-    assert not anomaly.is_anomaly_enabled() and not anomaly._sites
+            assert anomaly.is_anomaly_enabled()
+        assert anomaly.is_anomaly_enabled()
+        assert (Value(1.0) * 2.0).data == 2.0
+        assert (dict(vars(engine)), dict(vars(Value))) == before
+    assert not anomaly.is_anomaly_enabled() and modes.STATE.anomaly is None
 
 
 def test_mode_is_restored_after_an_exception() -> None:
-    from autograd_mini import engine
+    from autograd_mini import modes
 
-    original = engine._new
     with pytest.raises(AnomalyError), detect_anomaly(), detect_anomaly():
         Value(NAN) + 1.0
-    assert engine._new is original and not anomaly.is_anomaly_enabled()
+    assert modes.STATE.anomaly is None and not anomaly.is_anomaly_enabled()
     with pytest.raises(KeyError), detect_anomaly():
         raise KeyError("unrelated")
-    assert engine._new is original and not anomaly.is_anomaly_enabled()
+    assert modes.STATE.anomaly is None and not anomaly.is_anomaly_enabled()
+    assert (Value(2.0) * 3.0).data == 6.0
+
+
+def test_a_non_finite_input_leaf_is_reported_as_the_first_nan() -> None:
+    """Issue 15 item 6: the leaf that is already nan/inf is named, not just the op using it."""
+    x = Value(INF, label="x")
+    with detect_anomaly(), pytest.raises(AnomalyError) as caught:
+        x - 1.0
+    message = str(caught.value)
+    assert message.startswith("forward: sub(x=inf, 1.0) = inf: its input x = inf is a leaf")
+    assert "the first nan/inf value" in message
+    with detect_anomaly(), pytest.raises(AnomalyError, match="argument 2 = nan is a constant"):
+        Value(1.0) * NAN
 
 
 def test_functional_gradients_and_hessian_are_checked() -> None:

@@ -319,3 +319,27 @@ class TestNaryOps:
 def test_huge_int_constant_is_a_clear_error_not_a_wrong_infinity() -> None:
     with pytest.raises(OverflowError, match=r"sub: an int of 1329 bits is too large"):
         Value(1.0) - 10**400
+
+
+def test_adjoints_is_the_one_sweep_behind_backward_and_the_drawing() -> None:
+    from autograd_mini.engine import adjoints
+
+    x, y = Value(0.5, label="x"), Value(-1.5, label="y")
+    z = (x * y).tanh() + x.sin() * y
+    found = adjoints(z)
+    z.backward()
+    assert found[x] == x.grad and found[y] == y.grad and found[z] == 1.0
+    # the drawing's local derivatives (nan where undefined) through the same sweep
+    r = Value(0.0)
+    s = r.sqrt() * 2.0
+    with pytest.raises(ZeroDivisionError, match=r"derivative of sqrt\(0\.0\)"):
+        adjoints(s)
+
+    def drawn(node: Value) -> tuple[float, ...]:
+        return (math.nan,) if node.op == "sqrt" else local_grads(node)
+
+    assert math.isnan(adjoints(s, local=drawn)[r])
+    second = adjoints(z, create_graph=True)
+    assert isinstance(second[x], Value) and second[x].data == pytest.approx(x.grad)
+    with pytest.raises(ValueError, match="not with create_graph"):
+        adjoints(z, create_graph=True, local=drawn)

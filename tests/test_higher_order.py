@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 import autograd_mini.functional as functional
 from autograd_mini import Value, grad, gradients, hessian, hvp, nn, no_grad, value_and_grad
 from autograd_mini.engine import add_n, linear, logsumexp
-from autograd_mini.ops import OPS
 
 Matrix = list[list[float]]
 
@@ -132,10 +131,6 @@ CASES = [
          lambda x: math.log(math.exp(x) + math.exp(0.5)), lambda x: [_softmax([x, 0.5])[0]],
          lambda x: [[_softmax([x, 0.5])[0] * (1 - _softmax([x, 0.5])[0])]]),
 ]  # fmt: skip
-
-
-def test_every_op_in_the_table_has_an_analytic_case() -> None:
-    assert {case.op for case in CASES} == set(OPS)
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -418,7 +413,9 @@ NARY: dict[str, Callable[[Any, list[Any], float], Any]] = {
     "sum": lambda k, v, c: k.add_n(v[:3]) if c > 0 else k.add_n([v[0], c, v[1]]),
     "logsumexp": lambda k, v, c: k.logsumexp(v[:3]) if c > 0 else k.logsumexp([v[0], c]),
 }
-assert set(UNARY) | set(BINARY) | set(NARY) == set(OPS)
+# The random DAGs mix these ops; every op of the table is covered per op by
+# tests/test_op_catalogue.py (whose one completeness check lists the table).
+RANDOM_OPS = sorted({*UNARY, *BINARY, *NARY})
 
 Step = tuple[str, tuple[int, ...], float]
 
@@ -461,7 +458,7 @@ def numeric_hessian(f: Callable[..., Value], xs: Sequence[float], eps: float = 1
 
 
 def step_strategy(name: str | None = None) -> st.SearchStrategy[Step]:
-    names = st.sampled_from(sorted(OPS)) if name is None else st.just(name)
+    names = st.sampled_from(RANDOM_OPS) if name is None else st.just(name)
     picks = st.tuples(*[st.integers(0, 20)] * 5)
     consts = st.floats(0.1, 1.5) | st.floats(-1.5, -0.1)
     return st.tuples(names, picks, consts)
@@ -479,7 +476,7 @@ def plans(name: str) -> st.SearchStrategy[list[Step]]:
 inputs = st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=3)
 
 
-@pytest.mark.parametrize("name", sorted(OPS))
+@pytest.mark.parametrize("name", RANDOM_OPS)
 @settings(max_examples=25)
 @given(data=st.data())
 def test_random_dags_match_central_differences(name: str, data: st.DataObject) -> None:

@@ -1,0 +1,82 @@
+"""The compiled batch path: trace a per-sample computation once, replay it over a batch.
+
+Eager mode builds a graph of scalar Values for every sample, every step. But a network's
+graph has the same shape for every sample; only the numbers differ. So:
+
+1. **Trace.** Run the per-sample function once, eagerly, on one sample, and turn its graph
+   into a flat *tape*: a list of instructions ``(op, argument slots)``, where the slots are
+   the leaves (parameters, the sample's inputs, constants) and the results of earlier
+   instructions.
+2. **Plan.** Give every instruction a level (1 + the largest level of its arguments; leaves
+   are level 0) and group instructions of the same level, op and arity: all 16 neurons of a
+   layer become one group. A group's arguments are gathered as one array of shape
+   (arity, k instructions, B samples).
+3. **Replay.** Forward: each group calls its op's ``forward`` rule from the op table
+   (:mod:`autograd_mini.ops`) once on those arrays, through :data:`NUMPY`, the table's
+   NumPy backend (derived from the same elementary-function rows as the float backend).
+   Backward: in reverse, each group calls the op's ``partials`` rule and adds δ · ∂out/∂xᵢ
+   into its arguments' gradient rows
+   (∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ, as in eager mode). No op's math is written here.
+
+Parameters are broadcast over the batch and their gradients summed over it, so the result
+is the gradient of the batch mean L = (1/B) Σₙ loss(y(xₙ), tₙ), equal to eager mode's up to
+floating-point rounding.
+
+**Data dependence.** A traced tape is only valid if the function computes the same graph for
+every sample. The rules:
+
+* Every comparison (``< <= > >=``) and every ``float()`` of a Value made while tracing is
+  recorded as a *guard* (its operands and its result). Each call re-evaluates every guard on
+  the whole batch; if one comes out differently for some sample, the call raises
+  :class:`DataDependenceError` naming the comparison and the sample. So a Python ``if`` on a
+  Value, ``max(a, b)`` or a data-dependent loop that compares Values never silently reuses
+  the wrong branch.
+* Reading ``.data`` directly cannot be intercepted. To catch it (and anything else that
+  makes the graph or its constants depend on the data or on the parameter values), the
+  first two calls and every :data:`VERIFY_EVERY`-th call after them retrace one sample of
+  the batch eagerly (the last sample first, then the one before it, ...; the second call
+  already sees updated parameters) and compare its tape, constants included, with the
+  compiled one; a difference raises :class:`DataDependenceError`. This check is by
+  sampling: code that reads ``.data`` must be run eagerly. ``verify=False`` skips it.
+* For :func:`compile_loss`, the loss is traced per distinct target value (cached), with the
+  target as a plain number exactly as eager mode passes it, so targets may freely steer the
+  loss's structure (a class index picking a logit, one-hot zeros skipped); samples whose
+  loss tapes have the same structure are replayed together, with their constants per
+  sample.
+
+Tracing puts a recorder in this thread's modes (:mod:`autograd_mini.modes`) that the
+engine reports comparisons and ``float()`` to; nothing is patched, and other threads
+computing with Values meanwhile are not affected.
+
+Domain errors (log of a number ≤ 0, division by zero, ...) are found with the op table's
+``domains`` tests evaluated on the group's whole array, and raised with the sample's index.
+The package has three modules: :mod:`~autograd_mini.compiled.trace` (graph → tape),
+:mod:`~autograd_mini.compiled.plan` (tape → grouped NumPy replay) and
+:mod:`~autograd_mini.compiled.api` (:func:`compile_fn`, :func:`compile_loss`). NumPy is
+imported only by this package (``pip install 'autograd-mini[fast]'``).
+"""
+
+from __future__ import annotations
+
+from autograd_mini.compiled.api import (
+    VERIFY_EVERY,
+    BatchResult,
+    CompiledFunction,
+    CompiledLoss,
+    FunctionResult,
+    compile_fn,
+    compile_loss,
+)
+from autograd_mini.compiled.plan import NUMPY, DataDependenceError
+
+__all__ = [
+    "NUMPY",
+    "VERIFY_EVERY",
+    "BatchResult",
+    "CompiledFunction",
+    "CompiledLoss",
+    "DataDependenceError",
+    "FunctionResult",
+    "compile_fn",
+    "compile_loss",
+]

@@ -1,0 +1,400 @@
+"""The public API of the compiled path: :func:`compile_fn` and :func:`compile_loss`."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from autograd_mini.compiled.plan import Array, DataDependenceError, Plan
+from autograd_mini.compiled.trace import Tape, output_values, trace
+from autograd_mini.engine import Value
+
+__all__ = [
+    "VERIFY_EVERY",
+    "BatchResult",
+    "CompiledFunction",
+    "CompiledLoss",
+    "FunctionResult",
+    "compile_fn",
+    "compile_loss",
+]
+
+#: A compiled loss retraces one sample on its first two calls and on every this-many-th call.
+VERIFY_EVERY = 64
+
+
+# -- public API: compile_fn ------------------------------------------------------------------
+
+
+@dataclass
+class FunctionResult:
+    """What a :class:`CompiledFunction` returns for a batch of B samples.
+
+    ``values``: (B, outputs) array of f at each sample. ``grads``: d(mean over the batch of
+    Σ outputs)/d p for each parameter p (the outputs' sum, so one scalar output gives the
+    mean's gradient). ``input_grads``: (B, inputs) array of ∂(Σ outputs)/∂xᵢ per sample.
+    """
+
+    values: Array
+    grads: list[float]
+    input_grads: Array
+
+
+class CompiledFunction:
+    """``f(*inputs)`` traced once, replayed for a whole batch; see :func:`compile_fn`."""
+
+    def __init__(
+        self,
+        f: Callable[..., Any],
+        params: Sequence[Value],
+        example: Sequence[float],
+        verify: bool = True,
+    ) -> None:
+        self.f = f
+        self.params = list(params)
+        self.n_inputs = len(example)
+        plan = self._trace(example)
+        self.plan = Plan(plan, trainable=plan.n_leaves)  # parameters and inputs
+        self.verify = verify
+        self.verify_every = VERIFY_EVERY
+        self._calls = 0
+
+    def _trace(self, sample: Sequence[float]) -> Tape:
+        inputs = [Value(float(x)) for x in sample]
+        labels = [f"parameter #{i}" for i in range(len(self.params))]
+        labels += [f"input x[{i}]" for i in range(len(inputs))]
+        return trace(lambda: self.f(*inputs), [*self.params, *inputs], labels)
+
+    def __call__(self, batch: Sequence[Sequence[float]] | Array) -> FunctionResult:
+        xs = as_batch(batch, self.n_inputs, "compile_fn")
+        samples = range(xs.shape[0])
+        leaves = np.empty((len(self.params) + self.n_inputs, xs.shape[0]))
+        leaves[: len(self.params)] = np.array([p.data for p in self.params]).reshape(-1, 1)
+        leaves[len(self.params) :] = xs.T
+        work = self.plan.forward(leaves, None, samples)  # checks the guards
+        vals = work.vals
+        grads = self.plan.backward(work, np.ones((len(self.plan.outputs), len(xs))), samples)
+        if verify_due(self._calls, self.verify, self.verify_every):
+            n = (-1 - self._calls) % len(xs)
+            verify_tape(self.plan.tape, self._trace(xs[n].tolist()), f"f on sample {n}")
+        self._calls += 1
+        n = len(self.params)
+        return FunctionResult(
+            values=vals[self.plan.outputs].T.copy(),
+            grads=(grads[:n].sum(axis=1) / len(xs)).tolist(),
+            input_grads=grads[n : n + self.n_inputs].T.copy(),
+        )
+
+
+def compile_fn(
+    f: Callable[..., Any],
+    params: Sequence[Value],
+    example_inputs: Sequence[float],
+    *,
+    verify: bool = True,
+) -> CompiledFunction:
+    """Trace ``f(*inputs)`` once at ``example_inputs`` and return a batch version of it.
+
+    ``f`` takes one Value per input and returns a Value or a list of Values; ``params`` are
+    Values f uses (read at each call, so updating ``p.data`` is seen). ``compiled(batch)``
+    takes a (B, inputs) batch and returns a :class:`FunctionResult`. Any other leaf Value f
+    uses is a constant of the trace. Data dependence is guarded as the module explains.
+    """
+    return CompiledFunction(f, params, example_inputs, verify)
+
+
+def as_batch(batch: Any, width: int, who: str) -> Array:
+    try:
+        xs = np.asarray(batch, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"{who}: the batch must be numbers of shape (B, {width}): {error}"
+        ) from error
+    if xs.ndim == 1 and width == 1:
+        xs = xs.reshape(-1, 1)
+    if xs.ndim != 2 or xs.shape[1] != width or xs.shape[0] == 0:
+        raise ValueError(f"{who}: expected a batch of shape (B ≥ 1, {width}), got {xs.shape}")
+    return xs
+
+
+def verify_due(calls: int, verify: bool, every: int) -> bool:
+    """Retrace on the first two calls (the second sees updated parameters), then every
+    ``every``-th call."""
+    return verify and (calls < 2 or (every > 0 and calls % every == 0))
+
+
+def verify_tape(tape: Tape, again: Tape, what: str) -> None:
+    """The retrace of one sample must give the same tape, constants included."""
+    if again.structure != tape.structure:
+        raise DataDependenceError(
+            f"compiled: retracing {what} gave a different graph: its "
+            f"structure depends on the data (a branch or loop on .data?); run it eagerly"
+        )
+    same_constants(tape.constants, again.constants, what)
+
+
+def same_constants(traced: list[float], again: list[float], what: str) -> None:
+    for a, b in zip(traced, again, strict=True):
+        if a != b and not (a != a and b != b):  # nan == nan here
+            raise DataDependenceError(
+                f"compiled: retracing {what} changed the constant {a!r} "
+                f"to {b!r}: a number was read from a Value's .data, or a leaf Value that is "
+                f"not a parameter changed; run it eagerly"
+            )
+
+
+# -- public API: compile_loss ----------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """One batch through :class:`CompiledLoss`.
+
+    ``loss``: the mean per-sample loss (1/B) Σₙ loss(y(xₙ), tₙ). ``grads``: ∂loss/∂p for p
+    in ``model.parameters()``, in order. ``outputs``: each sample's model output, a float
+    (one output) or a list of floats. ``losses``: the per-sample losses.
+    """
+
+    loss: float
+    grads: list[float]
+    outputs: list[Any]
+    losses: list[float]
+
+
+class _LossKind(NamedTuple):
+    plan: Plan
+    structure: tuple[Any, ...]
+
+
+class CompiledLoss:
+    """``loss(model(x), t)`` traced once and replayed per batch; see :func:`compile_loss`."""
+
+    def __init__(
+        self,
+        model: Any,
+        loss: Callable[[Any, Any], Value],
+        x: Any,
+        y: Any,
+        penalty: Callable[[list[Value]], Value] | None = None,
+        verify: bool = True,
+    ) -> None:
+        self.model, self.loss = model, loss
+        self.params: list[Value] = list(model.parameters())
+        self.n_inputs = len(x) if _is_seq(x) else 1
+        self.single = True  # whether the model returns one Value (not a list)
+        #: Retrace a sample on the first two calls and every ``verify_every``-th call after
+        #: (to catch .data reads, see the module docstring); False: never.
+        self.verify = verify
+        self.verify_every = VERIFY_EVERY
+        self._calls = 0
+        tape = self._trace_model(x)
+        self.model_plan = Plan(tape, trainable=len(self.params))
+        self.penalty = penalty
+        self.penalty_plan = (
+            None if penalty is None else Plan(self._trace_penalty(), len(self.params))
+        )
+        self.n_outputs = len(tape.outputs)
+        self._kinds: dict[tuple[Any, ...], _LossKind] = {}
+        self._by_target: dict[Any, tuple[_LossKind, list[float]]] = {}
+        self._last_keys: tuple[Any, ...] = ()
+        self._last_groups: list[tuple[_LossKind, list[int], Array]] = []
+        self._loss_kind(y, self._eager_outputs(x))
+
+    # tracing
+
+    def _inputs(self, x: Any) -> list[Value]:
+        return [Value(float(v)) for v in (x if _is_seq(x) else [x])]
+
+    def _trace_model(self, x: Any) -> Tape:
+        inputs = self._inputs(x)
+        labels = [_param_label(i, p) for i, p in enumerate(self.params)]
+        labels += [f"input x[{i}]" for i in range(len(inputs))]
+
+        def run() -> Any:
+            out = self.model(inputs)
+            self.single = isinstance(out, Value)
+            return out
+
+        return trace(run, [*self.params, *inputs], labels)
+
+    def _eager_outputs(self, x: Any) -> list[float]:
+        return [v.data for v in output_values(self.model(self._inputs(x)))]
+
+    def _trace_penalty(self) -> Tape:
+        assert self.penalty is not None
+        penalty = self.penalty
+        labels = [_param_label(i, p) for i, p in enumerate(self.params)]
+        return trace(lambda: penalty(self.params), self.params, labels)
+
+    def _trace_loss(self, target: Any, outputs: Sequence[float]) -> Tape:
+        ys = [Value(v) for v in outputs]
+        labels = [f"model output y[{i}]" for i in range(len(ys))]
+        labels += [_param_label(i, p) for i, p in enumerate(self.params)]
+
+        def run() -> Value:
+            out = self.loss(ys[0] if self.single else ys, target)
+            if not isinstance(out, Value):
+                raise TypeError(f"compile_loss: the loss must return a Value, got {out!r}")
+            return out
+
+        return trace(run, [*ys, *self.params], labels)
+
+    def _loss_kind(self, target: Any, outputs: Sequence[float]) -> tuple[_LossKind, list[float]]:
+        """The loss tape for this target value: traced once per distinct target, cached."""
+        tape = self._trace_loss(target, outputs)
+        kind = self._kinds.get(tape.structure)
+        if kind is None:
+            kind = _LossKind(Plan(tape, trainable=tape.n_leaves), tape.structure)
+            self._kinds[tape.structure] = kind
+        found = (kind, tape.constants)
+        key = _freeze(target)
+        if key is not None:
+            self._by_target[key] = found
+        return found
+
+    # replay
+
+    def __call__(self, xs_batch: Sequence[Any] | Array, ys_batch: Sequence[Any]) -> BatchResult:
+        """Loss, gradients and outputs of the batch; see :class:`BatchResult`."""
+        xs = as_batch(xs_batch, self.n_inputs, "compile_loss")
+        if len(ys_batch) != len(xs):
+            raise ValueError(f"compile_loss: {len(xs)} inputs but {len(ys_batch)} targets")
+        batch, n_params = len(xs), len(self.params)
+        samples = range(batch)
+        pvals = np.array([p.data for p in self.params], dtype=np.float64).reshape(-1, 1)
+        leaves = np.empty((n_params + self.n_inputs, batch))
+        leaves[:n_params] = pvals
+        leaves[n_params:] = xs.T
+        work = self.model_plan.forward(leaves, None, samples)
+        outputs = work.vals[self.model_plan.outputs]
+        losses = np.empty(batch)
+        d_outputs = np.empty_like(outputs)
+        d_params = np.zeros(n_params)
+        for kind, columns, constants in self._kind_groups(ys_batch, outputs):
+            leaf_rows = np.empty((self.n_outputs + n_params, len(columns)))
+            leaf_rows[: self.n_outputs] = outputs[:, columns]
+            leaf_rows[self.n_outputs :] = pvals
+            lwork = kind.plan.forward(leaf_rows, constants, columns)
+            losses[columns] = lwork.vals[kind.plan.outputs[0]]
+            seed = np.full((1, len(columns)), 1.0 / batch)
+            lgrads = kind.plan.backward(lwork, seed, columns)
+            d_outputs[:, columns] = lgrads[: self.n_outputs]
+            d_params += lgrads[self.n_outputs : self.n_outputs + n_params].sum(axis=1)
+        grads = self.model_plan.backward(work, d_outputs, samples)
+        d_params += grads[:n_params].sum(axis=1)
+        total = float(losses.sum() / batch)
+        if self.penalty_plan is not None:
+            pwork = self.penalty_plan.forward(pvals, None, [0])
+            total += float(pwork.vals[self.penalty_plan.outputs[0], 0])
+            d_params += self.penalty_plan.backward(pwork, np.ones((1, 1)), [0])[:n_params, 0]
+        if verify_due(self._calls, self.verify, self.verify_every):  # after the guards
+            self._verify(xs, ys_batch)
+        self._calls += 1
+        return BatchResult(
+            loss=total,
+            grads=d_params.tolist(),
+            outputs=outputs[0].tolist() if self.single else outputs.T.tolist(),
+            losses=losses.tolist(),
+        )
+
+    def _kind_groups(
+        self, ys: Sequence[Any], outputs: Array
+    ) -> list[tuple[_LossKind, list[int], Array]]:
+        """Samples grouped by the structure of their loss tape, with per-sample constants.
+
+        The grouping of the previous call is reused when the targets are the same.
+        """
+        keys = tuple(map(_freeze, ys))
+        if keys == self._last_keys and None not in keys:
+            return self._last_groups
+        kinds: dict[tuple[Any, ...], _LossKind] = {}
+        columns: dict[tuple[Any, ...], list[int]] = {}
+        constants: dict[tuple[Any, ...], list[list[float]]] = {}
+        for n, (t, key) in enumerate(zip(ys, keys, strict=True)):
+            found = self._by_target.get(key)
+            kind, consts = found if found else self._loss_kind(t, outputs[:, n].tolist())
+            kinds[kind.structure] = kind
+            columns.setdefault(kind.structure, []).append(n)
+            constants.setdefault(kind.structure, []).append(consts)
+        groups = []
+        for s, cols in columns.items():
+            rows = np.array(constants[s], dtype=np.float64).reshape(len(cols), -1).T
+            groups.append((kinds[s], cols, rows))
+        self._last_keys, self._last_groups = keys, groups
+        return groups
+
+    def _verify(self, xs: Array, ys: Sequence[Any]) -> None:
+        """Retrace sample n (a different one each call) and compare with the tapes."""
+        n = (-1 - self._calls) % len(xs)
+        x = xs[n].tolist()
+        verify_tape(self.model_plan.tape, self._trace_model(x), f"the model on sample {n}")
+        if self.penalty_plan is not None:
+            verify_tape(self.penalty_plan.tape, self._trace_penalty(), "the penalty")
+        found = self._by_target.get(_freeze(ys[n]))
+        if found is None:
+            return  # a target that is not cached: its loss was traced afresh this call
+        kind, constants = found
+        again = self._trace_loss(ys[n], self._eager_outputs(x))
+        what = f"the loss on sample {n}"
+        if again.structure != kind.structure:
+            raise DataDependenceError(
+                f"compiled: retracing {what} gave a different graph: its structure depends "
+                f"on the model's outputs (a branch on .data?); run it eagerly"
+            )
+        same_constants(constants, again.constants, what)
+
+
+def compile_loss(
+    model: Any,
+    loss: Callable[[Any, Any], Value],
+    x_example: Any,
+    y_example: Any,
+    *,
+    penalty: Callable[[list[Value]], Value] | None = None,
+    verify: bool = True,
+) -> CompiledLoss:
+    """Trace ``loss(model(x), t)`` once; ``compiled(xs, ys)`` replays it for a whole batch.
+
+    ``model`` is callable on a list of inputs and has ``parameters()`` (any nn Module);
+    ``loss(output, target)`` is a per-sample loss (e.g. ``losses.hinge``). The call returns a
+    :class:`BatchResult` for the batch objective
+
+        L = (1/B) Σₙ loss(model(xₙ), tₙ) + penalty(parameters),
+
+    ``.loss``, ``.grads`` (∂L/∂p aligned with ``model.parameters()``) and ``.outputs``.
+    ``penalty`` (optional) is a function of the parameter list only, e.g. an L2 term
+    ``lambda ps: 1e-4 * add_n([p * p for p in ps])``, computed once per batch rather than
+    per sample. Parameter values are read at every call, so optimizer updates are seen.
+    ``verify``: retrace a sample now and then to catch ``.data`` reads (module docstring).
+    """
+    return CompiledLoss(model, loss, x_example, y_example, penalty, verify)
+
+
+def _is_seq(x: Any) -> bool:
+    return isinstance(x, (Sequence, np.ndarray)) and not isinstance(x, (str, bytes))
+
+
+def _freeze(t: Any) -> Any:
+    """A hashable key for a target that keeps its type (1, 1.0 and True differ).
+
+    None for a target that cannot be a cache key (nan, an object of unknown kind): its loss
+    is then traced afresh at every call.
+    """
+    if t.__class__ in (int, float):
+        return (t.__class__, t) if t == t else None
+    if isinstance(t, np.ndarray):
+        return None if np.isnan(t).any() else ("array", t.dtype.str, t.shape, t.tobytes())
+    if _is_seq(t):
+        items = tuple(_freeze(v) for v in t)
+        return None if None in items else ("seq", items)
+    if isinstance(t, numbers.Number):
+        return (type(t).__name__, t) if t == t else None
+    return None
+
+
+def _param_label(i: int, p: Value) -> str:
+    return f"parameter #{i} ({p.label})" if p.label else f"parameter #{i}"
