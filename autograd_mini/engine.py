@@ -143,10 +143,10 @@ class Value:
         """Jupyter's rich display: the drawing from :func:`autograd_mini.viz.mimebundle`, or
         plain text when that is not available."""
         try:
-            from autograd_mini.viz import mimebundle  # type: ignore[attr-defined]
+            from autograd_mini.viz import mimebundle
         except (ImportError, AttributeError):
             return {"text/plain": repr(self)}
-        return mimebundle(self)  # type: ignore[no-any-return]
+        return mimebundle(self)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

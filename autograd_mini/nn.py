@@ -243,7 +243,7 @@ class Module:
         """How Jupyter shows the module: :func:`autograd_mini.viz.mimebundle`'s drawing, or
         the plain ``repr`` where the drawing is not available."""
         try:
-            from autograd_mini.viz import mimebundle  # type: ignore[attr-defined,unused-ignore]
+            from autograd_mini.viz import mimebundle
         except (ImportError, AttributeError):
             return {"text/plain": repr(self)}
         bundle: dict[str, Any] = mimebundle(self)

@@ -13,10 +13,7 @@ SCANNED = ("autograd_mini", "examples", "scripts", "tests")
 #: the work that removes it: engine hooks patched by anomaly mode, viz's private submodules.
 #: Remove an entry as soon as it is clean; nothing may be added.
 PENDING = (
-    "autograd_mini/anomaly.py",  # patches engine._new & co. (issue 10, per-thread modes)
-    "autograd_mini/functional.py",  # engine._adjoints_graph (issue 10, one reverse sweep)
     "autograd_mini/viz/",  # viz's private submodules import each other
-    "tests/test_anomaly.py",
     "tests/test_stepper_browser.py",
     "tests/test_viz.py",
     "tests/test_viz_escaping.py",

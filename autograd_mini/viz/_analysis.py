@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from autograd_mini.activations import activation_ops
-from autograd_mini.engine import Value, local_grads, topological_order
+from autograd_mini.engine import Value, adjoints, local_grads, topological_order
 from autograd_mini.viz._text import dot_escape, num, pretty, pretty_html, product, subscript
 
 __all__ = [
@@ -184,14 +184,8 @@ class GraphInfo:
         """∂root/∂node for every node, for ONE backward pass, from the op table's local
         derivatives: what ``root.backward()`` gives (leaves' ``.grad`` also adds earlier
         passes)."""
-        adj = dict.fromkeys(self.order, 0.0)
-        adj[self.root] = 1.0
-        for node in reversed(self.order):
-            g = adj[node]
-            for a, p in zip(node.args, self.locals[node], strict=True):
-                if isinstance(a, Value):
-                    adj[a] += p * g
-        return adj
+        found = adjoints(self.root, order=self.order, local=self.locals.__getitem__)
+        return {node: found.get(node, 0.0) for node in self.order}
 
 
 _SUB_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
