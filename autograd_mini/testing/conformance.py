@@ -629,3 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"autograd-mini check-engine: error: {error}", file=sys.stderr)
         return 2
     return execute(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
