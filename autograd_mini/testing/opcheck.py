@@ -12,8 +12,9 @@ bounded by ``max_examples``:
 3. **the drawing's edge labels** — :func:`~autograd_mini.engine.local_grads` (the numbers
    ``draw_graph`` writes on the edges) equal the gradient of that single node, and so the
    finite differences;
-4. **the compiled path** — :func:`~autograd_mini.compiled.compile_fn` gives the eager
-   value and input gradients (rtol 1e-9: NumPy's and ``math``'s elementary functions may
+4. **the compiled path** — :func:`~autograd_mini.compiled.compile_fn`, on a batch of two
+   samples (so NumPy arrays, not floats, are computed on), gives the eager value and input
+   gradients (rtol 1e-9: NumPy's and ``math``'s elementary functions may
    differ in the last bits). Needs NumPy; without it this part is skipped with a warning.
 
 Then, once: 5. **domain check** — each argument tuple in ``domain.outside`` is refused by
@@ -120,16 +121,18 @@ def check_point(op: Op, domain: Domain, xs: Sequence[float], *, compiled: bool =
 def _check_compiled(f: Any, vs: list[float], value: float, grads: list[float], where: str) -> None:
     from autograd_mini.compiled import compile_fn
 
-    result = compile_fn(f, [], vs)([vs])
-    got = float(result.values[0][0])
-    assert _close(got, value, COMPILED_RTOL, 1e-12), (
-        f"{where}: compiled value {got!r}, eager {value!r}"
-    )
-    got_grads = [float(g) for g in result.input_grads[0]]
-    for i, (c, e) in enumerate(zip(got_grads, grads, strict=True)):
-        assert _close(c, e, COMPILED_RTOL, 1e-12), (
-            f"{where}: compiled gradient of x{i} {c!r}, eager {e!r}"
+    # two samples: a batch of one is computed on floats, not on NumPy arrays
+    result = compile_fn(f, [], vs)([vs, vs])
+    for row in range(2):
+        got = float(result.values[row][0])
+        assert _close(got, value, COMPILED_RTOL, 1e-12), (
+            f"{where}: compiled value {got!r}, eager {value!r}"
         )
+        got_grads = [float(g) for g in result.input_grads[row]]
+        for i, (c, e) in enumerate(zip(got_grads, grads, strict=True)):
+            assert _close(c, e, COMPILED_RTOL, 1e-12), (
+                f"{where}: compiled gradient of x{i} {c!r}, eager {e!r}"
+            )
 
 
 def check_refusals(op: Op, domain: Domain) -> None:
