@@ -84,7 +84,7 @@ def test_a_wrong_second_derivative_is_reported_at_order_2() -> None:
 
 
 def test_a_kink_fails_rather_than_passes() -> None:
-    with pytest.raises(AssertionError, match="analytic 0.0, numeric 0.5"):
+    with pytest.raises(AssertionError, match=r"analytic 0\.0, numeric 0\.5"):
         check_grads(lambda x: x.relu(), [0.0], order=1)
 
 
