@@ -35,7 +35,17 @@ from typing import Any
 from autograd_mini.engine import Value
 from autograd_mini.testing.forms import FORMS, Expression, Form
 
-__all__ = ["DEPTH", "Finding", "Report", "UsageError", "add_arguments", "load", "main", "run"]
+__all__ = [
+    "DEPTH",
+    "Finding",
+    "Report",
+    "UsageError",
+    "add_arguments",
+    "execute",
+    "load",
+    "main",
+    "run",
+]
 
 #: The depth of the deep-graph check.
 DEPTH = 10_000

@@ -21,7 +21,7 @@ from typing import Any
 from autograd_mini.engine import Value
 from autograd_mini.testing.domains import DOMAINS, Domain, between, constant
 
-__all__ = ["FORMS", "Expression", "Form", "Step"]
+__all__ = ["FORMS", "Expression", "Form", "Step", "evaluate_form"]
 
 #: The plain-number constants forms such as ``c + x`` draw from.
 _CONSTANTS = constant(-2.0, -0.5, 0.5, 1.5, 3.0)

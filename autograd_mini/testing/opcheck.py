@@ -37,7 +37,7 @@ from autograd_mini.ops import FLOAT, OPS, Op
 from autograd_mini.testing.domains import Domain, domain_of
 from autograd_mini.testing.gradcheck import DEFAULT_ATOL, DEFAULT_EPS, DEFAULT_RTOL, check_grads
 
-__all__ = ["COMPILED_RTOL", "check_op"]
+__all__ = ["COMPILED_RTOL", "check_op", "check_point", "check_refusals"]
 
 #: Relative tolerance between the compiled (NumPy) path and eager floats.
 COMPILED_RTOL = 1e-9

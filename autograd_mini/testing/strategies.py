@@ -27,7 +27,7 @@ from autograd_mini.ops import OPS, Op
 from autograd_mini.testing.domains import Arg, Domain, domain_of
 from autograd_mini.testing.forms import FORMS, Expression, Form, Step, evaluate_form
 
-__all__ = ["Network", "arguments", "expressions", "networks", "values"]
+__all__ = ["LARGEST", "Network", "arguments", "expressions", "networks", "values"]
 
 #: Node values beyond this magnitude are not used (finite differences lose their digits).
 LARGEST = 1e4
