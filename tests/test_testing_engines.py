@@ -200,6 +200,13 @@ class NoAccumulate(Engine):
         return out
 
 
+class SineForTanh(Engine):
+    """x.tanh() computes sin x (with its own, consistent derivative cos x)."""
+
+    def tanh(self) -> Any:
+        return self.unary(math.sin(self.data), math.cos(self.data))
+
+
 class Recursive(Engine):
     """Correct, but with micrograd's recursive topological sort."""
 
@@ -299,6 +306,13 @@ def test_a_missing_accumulation_on_a_shared_node_is_named() -> None:
     statuses = {f.check: f.status for f in report.findings}
     assert statuses["mul"] == "ok"  # on two distinct Values = and += agree
     assert statuses["mul (shared)"] == "defect"
+
+
+def test_a_wrong_value_is_named() -> None:
+    report = run(SineForTanh, examples=EXAMPLES)
+    assert defects(report) == [
+        f"tanh: at x = 1.0, value {math.sin(1.0):.3g} (expected {math.tanh(1.0):.3g})"
+    ]
 
 
 def test_a_recursive_sort_is_a_depth_limit_not_a_defect() -> None:
