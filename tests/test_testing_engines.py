@@ -276,7 +276,9 @@ def test_micrograd_passes_the_arithmetic_and_reports_the_depth_limit() -> None:
 
 
 @pytest.mark.parametrize(
-    ("engine", "op"), [(WrongTanh, "tanh"), (WrongPow, "pow"), (WrongDiv, "div")], ids=str
+    ("engine", "op"),
+    [(WrongTanh, "tanh"), (WrongPow, "pow"), (WrongDiv, "div")],
+    ids=["tanh", "pow", "div"],
 )
 def test_a_wrong_derivative_is_named(engine: type, op: str) -> None:
     report = run(engine, examples=EXAMPLES)
