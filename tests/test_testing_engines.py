@@ -382,3 +382,11 @@ def test_the_cli_subcommand_module_runs_the_same_checks(capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "DEFECT  pow: at x = " in out
     assert check_engine.NAME == "check-engine"
+
+
+def test_a_seeded_run_is_repeatable() -> None:
+    first = run(WrongTanh, examples=10, seed=7)
+    again = run(WrongTanh, examples=10, seed=7)
+    assert first.text() == again.text()
+    assert "(10 examples per check, seed 7)" in first.text().splitlines()[0]
+    assert named(first) == {"tanh"}
