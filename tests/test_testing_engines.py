@@ -390,3 +390,19 @@ def test_a_seeded_run_is_repeatable() -> None:
     assert first.text() == again.text()
     assert "(10 examples per check, seed 7)" in first.text().splitlines()[0]
     assert named(first) == {"tanh"}
+
+
+class RaisingTanh(Engine):
+    """x.tanh() raises for x > 1, with terminal control characters in its message."""
+
+    def tanh(self) -> Any:
+        if self.data > 1:
+            raise ValueError("\x1b[31mred\x1b[0m\nsecond line")
+        return super().tanh()
+
+
+def test_an_engine_error_is_a_defect_on_one_escaped_line() -> None:
+    (line,) = defects(run(RaisingTanh, examples=EXAMPLES))
+    assert line.startswith("tanh: at x = ")
+    assert line.endswith(r"ValueError: \x1b[31mred\x1b[0m second line")
+    assert float(line.split("at x = ")[1].split(",")[0]) > 1

@@ -181,8 +181,10 @@ def _close(a: float, b: float, rtol: float, atol: float) -> bool:
 
 
 def _short(error: BaseException) -> str:
-    text = " ".join(str(error).split())
-    return f"{type(error).__name__}: {text[:70]}" if text else type(error).__name__
+    """``Type: message``, on one line, at most 70 characters of the (escaped) message."""
+    text = " ".join(str(error).split())[:70]
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _names(form: Form) -> list[str]:
@@ -458,12 +460,14 @@ def _depth_check(cls: Any) -> Finding:
                 fails = works
                 continue
             break
+        else:
+            works = 0
+        found = f"works {works:,} deep, fails {fails:,} deep" if works else "fails at any depth"
         return Finding(
             "depth",
             LIMIT,
-            f"backward() on a graph {DEPTH:,} deep raises RecursionError (works {works:,} deep, "
-            f"fails {fails:,} deep): the topological sort recurses; an explicit stack lifts "
-            "the limit",
+            f"backward() on a graph {DEPTH:,} deep raises RecursionError ({found}): the "
+            "topological sort recurses; an explicit stack lifts the limit",
         )
     except Exception as error:
         return Finding("depth", DEFECT, f"depth: backward() {DEPTH:,} deep raised {_short(error)}")
