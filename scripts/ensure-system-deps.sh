@@ -9,7 +9,9 @@ missing=""
 for want in "$@"; do
   case "$want" in
     graphviz) command -v dot >/dev/null 2>&1 || missing="$missing graphviz" ;;
-    chromium) command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 \
+    # the browser tests accept either browser name and Debian's /usr/bin/chromedriver
+    chromium) { command -v chromium || command -v chromium-browser; } >/dev/null 2>&1 \
+                && { command -v chromedriver || [ -x /usr/bin/chromedriver ]; } >/dev/null 2>&1 \
                 || missing="$missing chromium chromium-driver" ;;
     cjk) fc-list :lang=ja 2>/dev/null | grep -q . || missing="$missing fonts-noto-cjk" ;;
     *) echo "ensure-system-deps: unknown package group '$want'" >&2; exit 2 ;;

@@ -11,14 +11,14 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from autograd_mini.cli import demo, graph, train, vanishing, walkthrough
+from autograd_mini.cli import demo, graph, predict, train, vanishing, walkthrough
 from autograd_mini.cli.output import UsageError
 from autograd_mini.experiments import Report
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order of ``autograd-mini --help``.
-COMMANDS: tuple[ModuleType, ...] = (walkthrough, train, vanishing, graph, demo)
+COMMANDS: tuple[ModuleType, ...] = (walkthrough, train, predict, vanishing, graph, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
