@@ -260,7 +260,12 @@ def _probe(cls: Any, form: Form) -> Finding | None:
 
 
 def _compare(
-    label: str, cls: Any, build: Callable[..., Any], xs: Sequence[float], names: Sequence[str]
+    label: str,
+    cls: Any,
+    build: Callable[..., Any],
+    xs: Sequence[float],
+    names: Sequence[str],
+    constants: Sequence[float] = (),
 ) -> None:
     """Raise _Defect if the engine's value or a gradient differs from autograd-mini's.
 
@@ -270,6 +275,7 @@ def _compare(
     autograd-mini's reference is wrong), the message says so and gives both.
     """
     at = ", ".join(f"{n} = {x!r}" for n, x in zip(names, xs, strict=False))
+    at += "".join(f", c = {c!r}" for c in constants)
     try:
         value, grads = _grads(cls, build, xs)
     except Exception as error:
@@ -346,7 +352,8 @@ def _form_check(cls: Any, form: Form, how: _Settings) -> Finding:
 
     def check(xs: tuple[float, ...]) -> None:
         consts = xs[n:]
-        _compare(form.name, cls, lambda *vs: form.build(*vs, *consts), xs[:n], _names(form)[:n])
+        build = lambda *vs: form.build(*vs, *consts)  # noqa: E731
+        _compare(form.name, cls, build, xs[:n], _names(form)[:n], consts)
 
     message = _hypothesis_run(arguments(form.domain), check, how)
     return _finding(form.name, message, f"values and gradients ({form.text})")
@@ -409,7 +416,7 @@ def _shared_check(cls: Any, form: Form, how: _Settings) -> Finding:
     def check(xs: tuple[float, ...]) -> None:
         for expr, build, leaves, names in _shared_variants(form, xs):
             try:
-                _compare(form.name, cls, build, leaves, names)
+                _compare(form.name, cls, build, leaves, names, xs[form.n_values :])
             except _Defect as defect:
                 text = str(defect).replace(
                     f"{form.name}: at", f"{form.name}: x used twice ({expr}) at", 1

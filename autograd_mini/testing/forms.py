@@ -64,7 +64,17 @@ _FORMS = [
     Form("mul", "{x} * {y}", lambda x, y: x * y, DOMAINS["mul"]),
     Form("div", "{x} / {y}", lambda x, y: x / y, DOMAINS["div"]),
     Form("neg", "-{x}", lambda x: -x, DOMAINS["neg"]),
-    Form("pow", "{x} ** {c}", lambda x, c: x**c, DOMAINS["powc"]),
+    # c = 0 left out: d/dx x⁰ at x = 0 is a convention (autograd-mini says 0; 0 · 0⁻¹ fails)
+    Form(
+        "pow",
+        "{x} ** {c}",
+        lambda x, c: x**c,
+        Domain(
+            (between(-2, 2), constant(-2, -1, -0.5, 0.5, 1, 1.5, 2, 3)),
+            where=DOMAINS["powc"].where,
+            outside=DOMAINS["powc"].outside,
+        ),
+    ),
     Form("pow_value", "{x} ** {y}", lambda x, y: x**y, DOMAINS["pow"]),
     Form("radd", "{c} + {x}", lambda x, c: c + x, Domain((between(-3, 3), _CONSTANTS))),
     Form("rsub", "{c} - {x}", lambda x, c: c - x, Domain((between(-3, 3), _CONSTANTS))),
