@@ -91,14 +91,27 @@ def mse(predictions: Sequence[Operand] | Operand, targets: Sequence[float] | flo
 
 
 def log_softmax(logits: Sequence[Operand]) -> list[Value]:
-    """log yₖ = uₖ − log Σⱼ e^(uⱼ), stable for logits of any size."""
-    us = _as_list(logits, "log_softmax")
-    lse = logsumexp(us)
-    return [_as_value(u, "log_softmax") - lse for u in us]
+    """log yₖ = −log Σⱼ e^(uⱼ − uₖ), accurate for logits of any size.
+
+    Each term is computed from the shifted logits uⱼ − uₖ (the log-sum-exp node shifts once
+    more by their largest), never as uₖ − log Σⱼ e^(uⱼ): at u = (10¹⁶, 10¹⁶) that difference
+    rounds log 2 away. The shift by uₖ itself is the constant 0, so a −∞ logit (a masked
+    class) gives −∞ and a +∞ logit 0. This costs k² subtractions for k logits.
+    """
+    us = [_as_value(u, "log_softmax") for u in _as_list(logits, "log_softmax")]
+    return [-_shifted_logsumexp(us, k) for k in range(len(us))]
+
+
+def _shifted_logsumexp(us: Sequence[Value], k: int) -> Value:
+    """log Σⱼ e^(uⱼ − uₖ) = (log Σⱼ e^(uⱼ)) − uₖ, with the j = k term the exact constant 0."""
+    others = [u - us[k] for j, u in enumerate(us) if j != k]
+    if not others:
+        return us[k] * 0.0  # log e⁰ = 0, still a node of the graph
+    return logsumexp([*others, 0.0])
 
 
 def softmax(logits: Sequence[Operand]) -> list[Value]:
-    """yₖ = e^(uₖ) / Σⱼ e^(uⱼ) = exp(uₖ − log Σⱼ e^(uⱼ)): positive, summing to 1."""
+    """yₖ = e^(uₖ) / Σⱼ e^(uⱼ) = exp(log yₖ): positive, summing to 1 for logits of any size."""
     return [v.exp() for v in log_softmax(logits)]
 
 
@@ -131,13 +144,14 @@ def cross_entropy(logits: Sequence[Operand], target: Target) -> Value:
     its gradient yₖ − tₖ assume a distribution). The chapter's formula lacks the minus sign;
     this is the conventional loss, ≥ 0.
     """
-    us = _as_list(logits, "cross_entropy")
-    lse = logsumexp(us)
+    us = [_as_value(u, "cross_entropy") for u in _as_list(logits, "cross_entropy")]
     if isinstance(target, Iterable) and not isinstance(target, (str, bytes)):
         ts = _probabilities(list(target), len(us))
-        # Zero terms are left out; at least one tₖ > 0 since they sum to 1.
-        return add_n([t * (lse - u) for t, u in zip(ts, us, strict=True) if t != 0])
-    return lse - us[_class_index(target, len(us))]
+        # Zero terms are left out; at least one tₖ > 0 since they sum to 1. Every term
+        # tₖ·(−log yₖ) is ≥ 0, so the sum has no cancellation.
+        terms = [t * _shifted_logsumexp(us, k) for k, t in enumerate(ts) if t != 0]
+        return terms[0] if len(terms) == 1 else add_n(terms)
+    return _shifted_logsumexp(us, _class_index(target, len(us)))
 
 
 def binary_cross_entropy_with_logits(logit: Operand, target: float) -> Value:
@@ -149,7 +163,13 @@ def binary_cross_entropy_with_logits(logit: Operand, target: float) -> Value:
     t = _real(target, "binary_cross_entropy_with_logits")
     if not 0.0 <= t <= 1.0:
         raise ValueError(f"binary_cross_entropy_with_logits: target must be in [0, 1], got {t}")
-    return x.softplus() - t * x
+    # softplus(x) − t·x = (1 − t)·softplus(x) + t·softplus(−x): two terms ≥ 0, so nothing
+    # cancels (at x = 40, t = 1 the difference form gives 0 for the true 4.25e-18).
+    if t == 0.0:
+        return x.softplus()
+    if t == 1.0:
+        return (-x).softplus()
+    return (1.0 - t) * x.softplus() + t * (-x).softplus()
 
 
 def hinge(score: Operand, target: float) -> Value:
