@@ -9,7 +9,8 @@ compute the same u = Wh + b and h = f(u): the outputs agree to rounding. Activat
 ``from_torch(sequential)`` reads the same shape back: ``nn.Linear`` layers, each optionally
 followed by one of those activations (``nn.Identity`` is skipped, ``nn.Flatten`` is not
 accepted). Every hidden layer must use the same activation, as an MLP does. Anything else
-raises ``ValueError`` naming the module and its position.
+raises ``ValueError`` naming the module and its position; modules are matched by their exact
+type, so a subclass (which may compute something else in ``forward``) is refused too.
 
 Needs PyTorch (``pip install 'autograd-mini[torch]'``; CPU build is enough); this module
 imports it lazily, so importing it without torch only fails when a function is called.
@@ -60,7 +61,7 @@ def to_torch(model: MLP) -> Any:
 
 def _activation_name(module: Any, torch: Any) -> str | None:
     for name, cls in _TORCH_ACTIVATIONS.items():
-        if isinstance(module, getattr(torch.nn, cls)):
+        if type(module) is getattr(torch.nn, cls):  # exact: a subclass may compute anything
             return name
     return None
 
@@ -70,9 +71,9 @@ def _read(sequential: Any, torch: Any) -> list[tuple[Any, str]]:
     layers: list[tuple[Any, str]] = []
     for pos, module in enumerate(sequential):
         what = f"from_torch: module {pos} ({type(module).__name__})"
-        if isinstance(module, torch.nn.Identity):
+        if type(module) is torch.nn.Identity:
             continue
-        if isinstance(module, torch.nn.Linear):
+        if type(module) is torch.nn.Linear:
             layers.append((module, "linear"))
             continue
         name = _activation_name(module, torch)
