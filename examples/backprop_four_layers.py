@@ -14,7 +14,7 @@ both equations for every weight and neuron against the gradients backward() comp
 
 from __future__ import annotations
 
-from _common import quick_flag
+from common import quick_flag
 
 from autograd_mini import losses, nn
 

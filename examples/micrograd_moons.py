@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import time
 
-from _common import quick_flag
+from common import quick_flag
 
 from autograd_mini import Value
 from autograd_mini.datasets import moons

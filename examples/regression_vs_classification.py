@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from _common import quick_flag
+from common import quick_flag
 
 from autograd_mini import nn, optim, train
 from autograd_mini.engine import no_grad

@@ -11,7 +11,7 @@ cross-entropy (with its minus sign: errata E5), and asked the same question.
 
 from __future__ import annotations
 
-from _common import quick_flag
+from common import quick_flag
 
 from autograd_mini import datasets, losses, nn, optim, train
 from autograd_mini.engine import no_grad

@@ -8,7 +8,7 @@ target t = 20; squared error; one gradient-descent step with ρ = 0.01.
 
 from __future__ import annotations
 
-from _common import quick_flag
+from common import quick_flag
 
 from autograd_mini import chapter
 from autograd_mini.viz import explain

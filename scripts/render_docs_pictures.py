@@ -21,8 +21,8 @@ import re
 from pathlib import Path
 
 from autograd_mini import MLP, Value, chapter, datasets, losses, optim, train
-from autograd_mini.cli import Problem, Report, layer_gradients, plot_boundary, plot_vanishing
-from autograd_mini.cli import pyplot as get_pyplot
+from autograd_mini.experiments import Problem, layer_gradients, plot_boundary, plot_vanishing
+from autograd_mini.experiments import pyplot as get_pyplot
 from autograd_mini.viz import draw_graph, draw_network, render
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -91,13 +91,13 @@ def moons(path: Path) -> None:
     model = MLP(2, [16, 16, 1], seed=0)
     opt = optim.Adam(model.parameters(), lr=0.05)
     train.fit(model, xs, ys, loss="hinge", epochs=40, optimizer=opt, progress=False)
-    plot_boundary(Report("docs", quiet=True), model, Problem("moons", xs, ys, "hinge", 1), path)
+    plot_boundary(model, Problem("moons", xs, ys, "hinge", 1), path)
 
 
 def vanishing(path: Path) -> None:
     """Mean |∂L/∂W| per layer, sigmoid vs ReLU, depth 10 (as `autograd-mini vanishing`)."""
     rows = {a: layer_gradients(a, 10, 8, 0) for a in ("sigmoid", "relu")}
-    plot_vanishing(Report("docs", quiet=True), rows, path)
+    plot_vanishing(rows, path)
 
 
 def main() -> None:

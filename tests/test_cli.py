@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from autograd_mini import cli
+from autograd_mini.cli import output
+from autograd_mini.cli.page import index_html
 from autograd_mini.nn import MLP
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -382,7 +384,7 @@ def test_index_page_escapes_every_text() -> None:
     report = cli.Report("<script>alert(1)</script>", quiet=True)
     report.say("a < b & c > d")
     report.number("<b>x</b>", "'\"&")
-    page = cli.index_html([report], 1.0, Path("out"))
+    page = index_html([report], 1.0, Path("out"))
     assert "<script>alert" not in page and "<b>x</b>" not in page
     assert "&lt;script&gt;" in page and "a &lt; b &amp; c &gt; d" in page
 
@@ -391,7 +393,7 @@ def test_index_page_escapes_every_text() -> None:
 def test_graph_too_slow_for_dot_is_one_clear_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "DOT_TIMEOUT", 0.5)
+    monkeypatch.setattr(output, "DOT_TIMEOUT", 0.5)
     target = tmp_path / "g.svg"
     code, _, err = run(["graph", "a*b", "--at", "a=1", "b=2", "-o", str(target)], capsys)
     assert code == 2

@@ -87,6 +87,8 @@ PUBLIC_MODULES = [
     "autograd_mini.functional",
     "autograd_mini.ops",
     "autograd_mini.nn",
+    "autograd_mini.modelfile",
+    "autograd_mini.experiments",
     "autograd_mini.losses",
     "autograd_mini.optim",
     "autograd_mini.train",

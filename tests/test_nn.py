@@ -232,12 +232,12 @@ class TestParameterRole:
 
     def test_registry_forgets_collected_models(self) -> None:
         gc.collect()
-        before = len(amnn._ROLES)
+        before = amnn.tracked_parameters()
         model = MLP(3, [4, 2], seed=0)
-        assert len(amnn._ROLES) == before + len(model.parameters())
+        assert amnn.tracked_parameters() == before + len(model.parameters())
         del model
         gc.collect()
-        assert len(amnn._ROLES) == before
+        assert amnn.tracked_parameters() == before
 
     def test_replaced_parameter_has_no_role(self) -> None:
         n = Neuron(2, seed=0)

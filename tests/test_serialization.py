@@ -309,15 +309,15 @@ def test_oversized_file_is_refused_before_it_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A wrong path to a huge file (or a device like /dev/zero) must not exhaust memory."""
-    import autograd_mini.nn as amnn
+    from autograd_mini import modelfile  # the limit lives with the file format
 
     path = tmp_path / "m.json"
     MLP(3, [4, 2], seed=0).save(path)
     size = path.stat().st_size
-    monkeypatch.setattr(amnn, "MAX_FILE_BYTES", size - 1)
+    monkeypatch.setattr(modelfile, "MAX_FILE_BYTES", size - 1)
     with pytest.raises(ModelFileError, match=f"larger than {size - 1} bytes"):
         MLP.load(path)
-    monkeypatch.setattr(amnn, "MAX_FILE_BYTES", size)
+    monkeypatch.setattr(modelfile, "MAX_FILE_BYTES", size)
     assert MLP.load(path).nouts == [4, 2]
     if Path("/dev/zero").exists():
         with pytest.raises(ModelFileError, match="larger than"):

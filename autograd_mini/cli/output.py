@@ -1,0 +1,89 @@
+"""What every subcommand shares: bad-input errors, the output folder and the pictures."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from autograd_mini.engine import Value
+from autograd_mini.experiments import Report
+
+__all__ = [
+    "DOT_TIMEOUT",
+    "INSTALL_GRAPHVIZ",
+    "UsageError",
+    "draw",
+    "missing_dependency",
+    "prepare_out",
+    "stepper",
+]
+
+INSTALL_GRAPHVIZ = (
+    "install Graphviz to draw it: sudo apt-get install graphviz (Debian/Ubuntu), "
+    "brew install graphviz (macOS), or see https://graphviz.org/download/"
+)
+
+#: Seconds Graphviz's ``dot`` may take for one picture before the command gives up.
+DOT_TIMEOUT = 30.0
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit status 2."""
+
+
+@contextmanager
+def missing_dependency() -> Iterator[None]:
+    """Turn the ImportError of a missing optional dependency into a one-line UsageError."""
+    try:
+        yield
+    except ImportError as error:
+        raise UsageError(str(error)) from None
+
+
+def prepare_out(path: str | os.PathLike[str], option: str = "--out") -> Path:
+    """Create the output folder and check that a file can be written there."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UsageError(f"{option} {str(out)!r} cannot be written: {reason}") from None
+    return out
+
+
+def draw(report: Report, graph: Any, path: Path, label: str) -> Path:
+    """Render a graphviz picture; without ``dot`` the .dot source is written instead."""
+    from autograd_mini.viz import GraphTooLargeError, GraphvizNotInstalledWarning, render
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GraphvizNotInstalledWarning)
+        try:
+            written = render(graph, path, timeout=DOT_TIMEOUT)
+        except GraphTooLargeError as error:
+            raise UsageError(str(error)) from None
+    if any(issubclass(w.category, GraphvizNotInstalledWarning) for w in caught):
+        report.say(f"  note: Graphviz's `dot` was not found, so {path.name} is DOT source only;")
+        report.say(f"        {INSTALL_GRAPHVIZ}")
+        label += " (DOT source)"
+    report.wrote(label, written)
+    return written
+
+
+def stepper(report: Report, root: Value, path: Path, title: str) -> None:
+    """Write the backprop stepper page, or say why it could not be drawn."""
+    from autograd_mini.viz import GraphTooLargeError, GraphvizNotFoundError, save_stepper
+
+    try:
+        page = save_stepper(root, path, title=title, timeout=DOT_TIMEOUT)
+        report.wrote("backprop stepper page", page)
+    except GraphTooLargeError as error:
+        raise UsageError(str(error)) from None
+    except GraphvizNotFoundError:
+        report.say(f"  note: the stepper page needs Graphviz's `dot`; {INSTALL_GRAPHVIZ}")

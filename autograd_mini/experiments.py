@@ -1,0 +1,370 @@
+"""The chapter's experiments and their plots, as a library: the worked example step by step,
+the data sets prepared for training, the vanishing-gradient measurement and the pictures.
+
+The ``autograd-mini`` command, the scripts in ``examples/`` and
+``scripts/render_docs_pictures.py`` all read these. Each experiment writes what it finds to a
+:class:`Report` (lines printed as they come, headline numbers and the files written), so the
+same run can be shown in a terminal, a notebook or the demo's web page.
+
+matplotlib is imported only when a plot is made (:func:`pyplot`); without it, a plot raises
+``ImportError`` saying what to install.
+
+>>> from autograd_mini import chapter
+>>> report = Report("walkthrough", quiet=True)
+>>> walkthrough_step1(report, chapter.build())
+>>> dict(report.numbers)["y"]
+'33'
+>>> fmt(-14.0)
+'−14'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autograd_mini import chapter
+from autograd_mini.engine import Value, local_grads, no_grad
+
+__all__ = [
+    "CLASS_COLOURS",
+    "DATASETS_2D",
+    "TOY_DATASETS",
+    "Problem",
+    "Report",
+    "fmt",
+    "layer_gradients",
+    "load_problem",
+    "make_optimizer",
+    "max_sigmoid_slope",
+    "plot_boundary",
+    "plot_loss",
+    "plot_vanishing",
+    "predict_class",
+    "pyplot",
+    "savefig",
+    "walkthrough_more",
+    "walkthrough_step1",
+    "walkthrough_step3",
+    "wine_question",
+]
+
+#: The two-dimensional toy data sets (those with a decision-boundary plot).
+DATASETS_2D = ("moons", "spiral", "xor")
+#: Every data set :func:`load_problem` builds without scikit-learn.
+TOY_DATASETS = (*DATASETS_2D, "wine-toy")
+#: The colour of each class in the plots.
+CLASS_COLOURS = ["#3b6fb6", "#d1495b", "#2e9e5b", "#e09f1f", "#7b4fa6", "#6c757d"]
+
+
+@dataclass
+class Report:
+    """What an experiment printed, the numbers it found and the files it wrote."""
+
+    title: str
+    lines: list[str] = field(default_factory=list)
+    numbers: list[tuple[str, str]] = field(default_factory=list)
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    quiet: bool = False
+
+    def say(self, line: str = "") -> None:
+        """Print a line (unless quiet) and keep it for the demo page."""
+        self.lines.append(line)
+        if not self.quiet:
+            print(line, flush=True)
+
+    def number(self, name: str, value: float | str) -> None:
+        """Record a headline number."""
+        self.numbers.append((name, value if isinstance(value, str) else fmt(value)))
+
+    def wrote(self, label: str, path: Path) -> None:
+        """Record (and announce) a file written."""
+        self.files.append((label, path))
+        self.say(f"  wrote {path}  ({label})")
+
+
+def fmt(x: float, digits: int = 6) -> str:
+    """A number as the chapter prints it: integers without a point, a true minus sign."""
+    if math.isfinite(x) and x == round(x) and abs(x) < 1e15:
+        text = str(round(x))
+    else:
+        text = f"{x:.{digits}g}"
+    return text.replace("-", "−")
+
+
+# -- plots ----------------------------------------------------------------------------------------
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend (imported only when a plot is made)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install 'autograd-mini[examples]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def savefig(fig: Any, path: Path) -> Path:
+    """Save a matplotlib figure to ``path`` and close it."""
+    plt = pyplot()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+# -- the worked example ---------------------------------------------------------------------------
+
+
+def _terms(weights: Sequence[Value], inputs: Sequence[Value]) -> str:
+    parts = []
+    for w, x in zip(weights, inputs, strict=True):
+        wt = fmt(w.data)
+        parts.append(f"({wt})×{fmt(x.data)}" if w.data < 0 else f"{wt}×{fmt(x.data)}")
+    return " + ".join(parts)
+
+
+def walkthrough_step1(report: Report, ex: chapter.WorkedExample) -> None:
+    """Step 1: every u = Wx and h = ReLU(u), then y."""
+    report.say("Step 1. Linear and non-linear transforms (u = Wx, h = ReLU(u); no bias)")
+    for j, (row, u) in enumerate(zip(ex.hidden_weights, ex.u, strict=True), start=1):
+        note = "    (the chapter prints −11: errata E1)" if j == 2 else ""
+        report.say(f"  u₁{'₁₂'[j - 1]} = {_terms(row, ex.x)} = {fmt(u.data)}{note}")
+        report.number(f"u_1{j}", u.data)
+    for j, (u, h) in enumerate(zip(ex.u, ex.h, strict=True), start=1):
+        report.say(f"  h₁{'₁₂'[j - 1]} = max(0, {fmt(u.data)}) = {fmt(h.data)}")
+        report.number(f"h_1{j}", h.data)
+    report.say(f"  y   = {_terms(ex.output_weights, ex.h)} = {fmt(ex.y.data)}")
+    report.number("y", ex.y.data)
+
+
+def walkthrough_step3(report: Report, ex: chapter.WorkedExample, rho: float) -> None:
+    """Step 3: ∂L/∂y, ∂L/∂w₁, ∂L/∂w₂ (with the chain rule written out) and the update."""
+    from autograd_mini.viz import explain
+
+    w1, w2 = ex.weight("w_1"), ex.weight("w_2")
+    report.say(f"Step 3. Gradients by backpropagation, then one update with ρ = {fmt(rho)}")
+    report.say(f"  ∂L/∂y  = −2 × ({fmt(ex.t)} − {fmt(ex.y.data)}) = {fmt(ex.y.grad)}")
+    report.say(f"  ∂L/∂w₁ = h₁₁ × ∂L/∂y = {fmt(ex.h[0].data)} × {fmt(ex.y.grad)} = {fmt(w1.grad)}")
+    (slope,) = local_grads(ex.h[0])  # f′(u₁₁) = ∂h₁₁/∂u₁₁, from the op table
+    report.say(
+        f"  ∂y/∂u₁₁ = w₁ f′(u₁₁) = {fmt(w1.data)} × {fmt(slope)} = {fmt(w1.data * slope)}"
+        "    (ReLU′(u) = 1 for u > 0)"
+    )
+    chain = str(explain(ex.loss, w2, through=[ex.u[0], ex.y])).splitlines()[0]
+    report.say(f"  {chain}")
+    for name, value in (("dL/dy", ex.y.grad), ("dL/dw_1", w1.grad), ("dL/dw_2", w2.grad)):
+        report.number(name, value)
+    grads = ", ".join(fmt(w.grad) for w in ex.weights())
+    report.say(f"  every weight: ∂L/∂(w₁ … w₈) = {grads}")
+    after = chapter.gradient_step(ex, rho)
+    new1, new2 = after.weight("w_1").data, after.weight("w_2").data
+    report.say(f"  w₁ ← {fmt(w1.data)} − {fmt(rho)} × {fmt(w1.grad)} = {fmt(new1)}")
+    report.say(
+        f"  w₂ ← {fmt(w2.data)} − {fmt(rho)} × {fmt(w2.grad)} = {fmt(new2)}"
+        "    (the chapter labels this line w₁: errata E8)"
+    )
+    report.number("w_1 after", new1)
+    report.number("w_2 after", new2)
+    rises = after.loss.data > ex.loss.data
+    verdict = "higher than before: this ρ overshoots (errata E11)" if rises else "lower"
+    report.say(f"  L after this update = {fmt(after.loss.data)}, {verdict}")
+    report.number("L after the update", after.loss.data)
+
+
+def walkthrough_more(report: Report, steps: int, lr: float) -> list[float]:
+    """N more gradient steps from the initial weights with learning rate ``lr``."""
+    report.say(f"{steps} gradient steps with ρ = {fmt(lr)} from the initial weights")
+    ex = chapter.build()
+    losses = [ex.loss.data]
+    report.say(f"  step {0:>3}  L = {fmt(ex.loss.data)}")
+    for k in range(1, steps + 1):
+        ex = chapter.gradient_step(ex, lr)
+        losses.append(ex.loss.data)
+        report.say(f"  step {k:>3}  L = {fmt(ex.loss.data)}")
+    report.number(f"L after {steps} steps (ρ = {fmt(lr)})", losses[-1])
+    return losses
+
+
+# -- training -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """A data set prepared for training: inputs, targets, loss and the network's shape."""
+
+    name: str
+    xs: list[list[float]]
+    ys: list[int]
+    loss: str
+    nout: int
+    test_xs: list[list[float]] = field(default_factory=list)
+    test_ys: list[int] = field(default_factory=list)
+    classes: tuple[str, ...] = ()
+    scaler: Any = None
+
+
+def load_problem(name: str, seed: int) -> Problem:
+    """Load ``name`` and choose its loss: max-margin for moons (±1), else cross-entropy.
+
+    The real data sets (``wine``, ``iris``) need scikit-learn; without it this raises
+    ``ImportError`` saying what to install.
+    """
+    from autograd_mini import datasets as ds
+
+    if name == "moons":
+        xs, ys = ds.moons()
+        return Problem(name, xs, ys, "hinge", 1, classes=("−1", "+1"))
+    if name == "spiral":
+        xs, ys = ds.spiral(n_per_class=60, seed=seed)
+        return Problem(name, xs, ys, "cross_entropy", 3, classes=("0", "1", "2"))
+    if name == "xor":
+        xs, ys = ds.xor(n=80, seed=seed)
+        return Problem(name, xs, ys, "cross_entropy", 2, classes=("0", "1"))
+    if name == "wine-toy":
+        raw_xs, ys = ds.wine_toy(seed=seed)
+        xs, scaler = ds.standardize(raw_xs)
+        return Problem(name, xs, ys, "cross_entropy", 2, classes=ds.WINE_TOY_CLASSES, scaler=scaler)
+    data = ds.real(name)
+    train_xs, train_ys, test_xs, test_ys = ds.train_test_split(data.xs, data.ys, 0.3, seed)
+    scaler = ds.Standardizer.fit(train_xs)
+    return Problem(
+        name,
+        scaler.transform(train_xs),
+        train_ys,
+        "cross_entropy",
+        len(data.class_names),
+        scaler.transform(test_xs),
+        test_ys,
+        data.class_names,
+        scaler,
+    )
+
+
+def make_optimizer(name: str, params: list[Value], lr: float | None) -> Any:
+    """``"sgd"`` (default ρ = 0.1) or ``"adam"`` (default lr = 0.01)."""
+    from autograd_mini.optim import SGD, Adam
+
+    if name == "sgd":
+        return SGD(params, lr=0.1 if lr is None else lr)
+    return Adam(params, lr=0.01 if lr is None else lr)
+
+
+def predict_class(model: Any, x: Sequence[float]) -> int:
+    """The predicted class: sign of a single score (0 for −1), else the arg-max."""
+    out = model(x)
+    if isinstance(out, Value):
+        return int(out.data > 0)
+    scores = [o.data for o in out]
+    return max(range(len(scores)), key=scores.__getitem__)
+
+
+def plot_loss(history: Any, path: Path, title: str) -> Path:
+    """The training loss (and accuracy) per epoch of a :class:`~autograd_mini.train.History`."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    epochs = range(1, history.epochs + 1)
+    lines = ax.plot(epochs, history.loss, color="tab:blue", label="loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean training loss")
+    ax.set_yscale("log" if min(history.loss) > 0 else "linear")
+    if history.accuracy:
+        acc = ax.twinx()
+        lines += acc.plot(epochs, history.accuracy, color="tab:orange", label="accuracy")
+        acc.set_ylabel("training accuracy")
+        acc.set_ylim(0, 1.05)
+    ax.legend(lines, [line.get_label() for line in lines], loc="center right")
+    ax.set_title(title)
+    return savefig(fig, path)
+
+
+def plot_boundary(model: Any, problem: Problem, path: Path) -> Path:
+    """The decision regions of a 2-D classifier on a grid, with the training points."""
+    plt = pyplot()
+    xs0 = [x[0] for x in problem.xs]
+    xs1 = [x[1] for x in problem.xs]
+    lo0, hi0 = min(xs0) - 0.4, max(xs0) + 0.4
+    lo1, hi1 = min(xs1) - 0.4, max(xs1) + 0.4
+    n = 70
+    g0 = [lo0 + (hi0 - lo0) * i / (n - 1) for i in range(n)]
+    g1 = [lo1 + (hi1 - lo1) * i / (n - 1) for i in range(n)]
+    with no_grad():
+        zs = [[predict_class(model, [a, b]) for a in g0] for b in g1]
+    from matplotlib.colors import ListedColormap
+
+    k = max(problem.nout, 2)
+    cmap = ListedColormap(CLASS_COLOURS[:k])
+    fig, ax = plt.subplots(figsize=(5, 4.4))
+    ax.contourf(g0, g1, zs, levels=[c - 0.5 for c in range(k + 1)], cmap=cmap, alpha=0.25)
+    labels = [y if y >= 0 else 0 for y in problem.ys]
+    ax.scatter(xs0, xs1, c=labels, cmap=cmap, vmin=-0.5, vmax=k - 0.5, s=18, edgecolors="k",
+               linewidths=0.4)  # fmt: skip
+    ax.set_title(f"{problem.name}: decision regions")
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    return savefig(fig, path)
+
+
+def wine_question(report: Report, model: Any, problem: Problem) -> None:
+    """The chapter's question: a 3-year-old wine, 14 %, whiteness 0.2, blackness 0.8."""
+    from autograd_mini.losses import softmax
+
+    x = problem.scaler.transform_one([3.0, 14.0, 0.2, 0.8])
+    with no_grad():
+        probs = [p.data for p in softmax(model(x))]
+    report.say(
+        f"  the chapter's wine (3 years, 14 %, whiteness 0.2, blackness 0.8): "
+        f"P(white) = {probs[0]:.5f}, P(red) = {probs[1]:.5f}"
+    )
+    report.number("P(white) for the chapter's wine", f"{probs[0]:.5f}")
+    report.number("P(red) for the chapter's wine", f"{probs[1]:.5f}")
+
+
+# -- vanishing gradients --------------------------------------------------------------------------
+
+
+def max_sigmoid_slope(lo: float = -10.0, hi: float = 10.0, n: int = 20001) -> tuple[float, float]:
+    """(max σ′(u), argmax u) over a grid, with σ′ computed by backward()."""
+    best, where = -1.0, 0.0
+    for i in range(n):
+        u = Value(lo + (hi - lo) * i / (n - 1))
+        u.sigmoid().backward()
+        if u.grad > best:
+            best, where = u.grad, u.data
+    return best, where
+
+
+def layer_gradients(activation: str, depth: int, width: int, seed: int) -> list[float]:
+    """Mean |∂L/∂W| per layer of an MLP(2, [width]*depth + [1]) on the moons data (MSE)."""
+    from autograd_mini import datasets, losses, nn
+
+    xs, ys = datasets.moons(n=40, seed=seed)
+    model = nn.MLP(2, [width] * depth + [1], activation=activation, seed=seed)
+    outputs = [model(x) for x in xs]
+    scores = [o for o in outputs if isinstance(o, Value)]
+    loss = losses.mse(scores, [float(y) for y in ys])
+    loss.backward()
+    means = []
+    for layer in model.layers:
+        ws = [w for n in layer.neurons for w in n.w]
+        means.append(math.fsum(abs(w.grad) for w in ws) / len(ws))
+    return means
+
+
+def plot_vanishing(rows: dict[str, list[float]], path: Path) -> Path:
+    """Mean |∂L/∂W| per layer, log scale, one line per activation."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for name, means in rows.items():
+        ax.semilogy(range(1, len(means) + 1), [max(m, 1e-300) for m in means], "o-", label=name)
+    ax.set_xlabel("layer (1 = next to the input)")
+    ax.set_ylabel("mean |∂L/∂W|")
+    ax.set_title("Vanishing gradients: the same architecture, sigmoid vs ReLU")
+    ax.legend()
+    ax.grid(True, which="both", alpha=0.3)
+    return savefig(fig, path)
