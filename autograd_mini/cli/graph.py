@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograd_mini.cli.output import UsageError, draw, prepare_out, stepper
+from autograd_mini.cli.output import UsageError, draw, prepare_out, printable, stepper
 from autograd_mini.experiments import Report
 
 __all__ = ["HELP", "NAME", "PICTURE_SUFFIXES", "add_arguments", "parse_assignments", "run"]
@@ -83,10 +83,17 @@ def run(args: argparse.Namespace, report: Report) -> None:
         result, variables = evaluate(args.expression, values)
     except ExpressionError as error:
         raise UsageError(str(error)) from None
-    result.backward()
+    shown = printable(args.expression)
+    try:
+        result.backward()
+    except (ArithmeticError, ValueError) as error:
+        # e.g. sqrt(a) at a = 0: the value is defined, its derivative is not.
+        raise UsageError(
+            f"cannot differentiate {printable(args.expression, 60)!r}: {error}"
+        ) from None
     prepare_out(target.parent, "the folder of -o")
-    report.say(f"{args.expression} = {result.data:.6g}")
-    report.number(args.expression, f"{result.data:.6g}")
+    report.say(f"{shown} = {result.data:.6g}")
+    report.number(shown, f"{result.data:.6g}")
     for name, v in variables.items():
         report.say(f"  ∂/∂{name} = {v.grad:.6g}")
         report.number(f"∂/∂{name}", f"{v.grad:.6g}")
@@ -99,4 +106,4 @@ def run(args: argparse.Namespace, report: Report) -> None:
         raise UsageError(str(error)) from None
     draw(report, graph, target, "expression graph")
     if args.stepper:
-        stepper(report, result, target.with_suffix(".html"), args.expression)
+        stepper(report, result, target.with_suffix(".html"), shown)

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from autograd_mini.cli import demo, graph, train, vanishing, walkthrough
-from autograd_mini.cli.output import UsageError
+from autograd_mini.cli.output import UsageError, printable
 from autograd_mini.experiments import Report
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "MAX_ERROR_CHARS", "build_parser", "main"]
 
 #: The subcommand modules, in the order of ``autograd-mini --help``.
 COMMANDS: tuple[ModuleType, ...] = (walkthrough, train, vanishing, graph, demo)
@@ -40,27 +40,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The longest error message printed (characters); longer ones are shortened.
+MAX_ERROR_CHARS = 300
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Every error is one line on stderr, ``autograd-mini SUBCOMMAND: error: ...``, with control
+    characters escaped and at most :data:`MAX_ERROR_CHARS` characters, never a traceback:
+    exit status 1 when a run fails (training diverges: ``FloatingPointError``), 2 for
+    everything else (bad input, a file that cannot be read or written, a value whose
+    derivative is undefined, anything the library refuses).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     report = Report(f"autograd-mini {args.command}")
     try:
         args.handler(args, report)
+    except FloatingPointError as error:
+        return _fail(args.command, str(error), 1)
     except UsageError as error:
-        print(f"autograd-mini {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(args.command, str(error), 2)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
-        print(
-            f"autograd-mini {args.command}: error: cannot write{where}: {error.strerror or error}",
-            file=sys.stderr,
-        )
-        return 2
-    except FloatingPointError as error:
-        print(f"autograd-mini {args.command}: error: {error}", file=sys.stderr)
-        return 1
+        return _fail(args.command, f"cannot write{where}: {error.strerror or error}", 2)
+    except (ValueError, ArithmeticError, TypeError) as error:
+        return _fail(args.command, str(error) or type(error).__name__, 2)
+    except (RecursionError, MemoryError) as error:
+        return _fail(args.command, f"too large to compute ({type(error).__name__})", 2)
     return 0
+
+
+def _fail(command: str, message: str, status: int) -> int:
+    line = printable(" ".join(message.split()), MAX_ERROR_CHARS)
+    print(f"autograd-mini {command}: error: {line}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":
