@@ -10,10 +10,13 @@ differentiates, draws and compiles like everything else.
   **The chapter prints L = (1/N) Σ t log y without the minus sign**; since log y ≤ 0 that
   quantity would be *maximized*. This module implements the usual −(1/N) Σ t log y, which
   gradient descent minimizes.
-* Stability: log yₖ = uₖ − log Σⱼ e^(uⱼ) is computed with the log-sum-exp node
-  (:func:`autograd_mini.engine.logsumexp`, which subtracts the largest logit first), never
-  as log(softmax(u)); ``cross_entropy([Value(1000.0), Value(0.0)], 1)`` is exactly 1000 with
-  gradients (1, −1). Binary cross-entropy uses softplus(x) = log(1 + eˣ) the same way.
+* Stability: log yₖ = sₖ − log Σⱼ e^(sⱼ) is computed from the shifted logits
+  sⱼ = uⱼ − log Σ e^u with the log-sum-exp node (:func:`autograd_mini.engine.logsumexp`, which
+  subtracts the largest logit first), never as log(softmax(u)) nor as uₖ − log Σ e^u (which
+  rounds log k away once the logits are large): ``cross_entropy([1e16, 1e16], 0)`` is log 2
+  with gradients (−0.5, 0.5), and ``cross_entropy([Value(1000.0), Value(0.0)], 1)`` is exactly
+  1000 with gradients (1, −1). Binary cross-entropy uses softplus(x) = log(1 + eˣ) the same
+  way, as two terms ≥ 0.
 
 Per-sample losses take one sample's output; :func:`mean` averages a list of them (what
 :func:`autograd_mini.train.fit` does for each batch).
@@ -91,23 +94,27 @@ def mse(predictions: Sequence[Operand] | Operand, targets: Sequence[float] | flo
 
 
 def log_softmax(logits: Sequence[Operand]) -> list[Value]:
-    """log yₖ = −log Σⱼ e^(uⱼ − uₖ), accurate for logits of any size.
+    """log yₖ = sₖ − log Σⱼ e^(sⱼ) with the shifted logits sⱼ = uⱼ − c, accurate for logits of
+    any size.
 
-    Each term is computed from the shifted logits uⱼ − uₖ (the log-sum-exp node shifts once
-    more by their largest), never as uₖ − log Σⱼ e^(uⱼ): at u = (10¹⁶, 10¹⁶) that difference
-    rounds log 2 away. The shift by uₖ itself is the constant 0, so a −∞ logit (a masked
-    class) gives −∞ and a +∞ logit 0. This costs k² subtractions for k logits.
+    The shift c = log Σⱼ e^(uⱼ) is within log k of the largest logit, so the sⱼ that matter
+    are computed exactly and are small; the final log-sum-exp then has an output of order
+    log k, and neither its value nor its derivatives (softmax) lose anything to rounding. The
+    old uₖ − log Σⱼ e^(uⱼ) rounded log 2 away at u = (10¹⁶, 10¹⁶). Everything is built from
+    op-table nodes (no data-dependent Python), so it compiles like the rest; the result is
+    shift-invariant, so the derivative through c is 0 up to rounding. A −∞ logit (a masked
+    class) gives −∞; a +∞ logit gives nan (∞ − ∞).
     """
-    us = [_as_value(u, "log_softmax") for u in _as_list(logits, "log_softmax")]
-    return [-_shifted_logsumexp(us, k) for k in range(len(us))]
+    shifted, total = _shifted(_as_list(logits, "log_softmax"), "log_softmax")
+    return [s - total for s in shifted]
 
 
-def _shifted_logsumexp(us: Sequence[Value], k: int) -> Value:
-    """log Σⱼ e^(uⱼ − uₖ) = (log Σⱼ e^(uⱼ)) − uₖ, with the j = k term the exact constant 0."""
-    others = [u - us[k] for j, u in enumerate(us) if j != k]
-    if not others:
-        return us[k] * 0.0  # log e⁰ = 0, still a node of the graph
-    return logsumexp([*others, 0.0])
+def _shifted(logits: Sequence[Operand], who: str) -> tuple[list[Value], Value]:
+    """(sⱼ = uⱼ − log Σ e^u, log Σⱼ e^(sⱼ)): shifted logits and their log-sum-exp (≈ 0)."""
+    us = [_as_value(u, who) for u in logits]
+    shift = logsumexp(us)
+    shifted = [u - shift for u in us]
+    return shifted, logsumexp(shifted)
 
 
 def softmax(logits: Sequence[Operand]) -> list[Value]:
@@ -144,14 +151,17 @@ def cross_entropy(logits: Sequence[Operand], target: Target) -> Value:
     its gradient yₖ − tₖ assume a distribution). The chapter's formula lacks the minus sign;
     this is the conventional loss, ≥ 0.
     """
-    us = [_as_value(u, "cross_entropy") for u in _as_list(logits, "cross_entropy")]
+    items = _as_list(logits, "cross_entropy")
     if isinstance(target, Iterable) and not isinstance(target, (str, bytes)):
-        ts = _probabilities(list(target), len(us))
+        ts = _probabilities(list(target), len(items))
+        shifted, total = _shifted(items, "cross_entropy")
         # Zero terms are left out; at least one tₖ > 0 since they sum to 1. Every term
-        # tₖ·(−log yₖ) is ≥ 0, so the sum has no cancellation.
-        terms = [t * _shifted_logsumexp(us, k) for k, t in enumerate(ts) if t != 0]
+        # tₖ·(log Σ e^s − sₖ) is ≥ 0, so the sum has no cancellation.
+        terms = [t * (total - s) for t, s in zip(ts, shifted, strict=True) if t != 0]
         return terms[0] if len(terms) == 1 else add_n(terms)
-    return _shifted_logsumexp(us, _class_index(target, len(us)))
+    k = _class_index(target, len(items))
+    shifted, total = _shifted(items, "cross_entropy")
+    return total - shifted[k]
 
 
 def binary_cross_entropy_with_logits(logit: Operand, target: float) -> Value:
