@@ -158,8 +158,12 @@ def to_dict(model: MLP) -> dict[str, Any]:
 
 def from_dict(content: object, source: str = "<dict>") -> MLP:
     """Build a model from :func:`to_dict`'s content, validating every field first;
-    ``source`` names it in a :class:`ModelFileError`."""
-    return _build(content, source)
+    ``source`` names it in a :class:`ModelFileError`. Content holding a ``"sha256"`` (a
+    parsed model file) is checked against it; content without one is accepted silently."""
+    model = _build(content, source)
+    if isinstance(content, dict) and "sha256" in content:
+        _verify(content, source)
+    return model
 
 
 def save(model: MLP, path: str | os.PathLike[str]) -> None:

@@ -408,6 +408,13 @@ class TestIntegrity:
         assert "sha256" not in content  # the checksum belongs to the file, not the content
         assert MLP.from_dict(content).nouts == [2, 1]
 
+    def test_from_dict_checks_a_checksum_it_is_given(self, saved: tuple[MLP, Path]) -> None:
+        content = _content(saved[1])
+        assert MLP.from_dict(content).nouts == [5, 4, 2]
+        content["layers"][0]["biases"][0] += 1.0
+        with pytest.raises(ModelFileError, match=r"'m\.json': integrity check failed"):
+            MLP.from_dict(content, "m.json")
+
 
 class TestLimits:
     def test_the_limits_are_proportionate_to_a_scalar_network(self) -> None:
