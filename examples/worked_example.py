@@ -1,7 +1,8 @@
 """The chapter's worked example (Steps 1–3), computed and differentiated by autograd-mini.
 
 xᵀ = [2, 3, 1]; hidden weights [3, 1, 2] and [−2, −3, −1] with ReLU; output weights [3, 2];
-target t = 20; squared error; one gradient-descent step with ρ = 0.01.
+target t = 20; squared error; one gradient-descent step with ρ = 0.01, and the loss after
+it both ways: w₁ and w₂ only, as the chapter does (357.089), and every weight (399.552).
 
     python examples/worked_example.py
 """
@@ -35,7 +36,14 @@ def main() -> None:
     for name in ("w_1", "w_2"):
         old, new = ex.weight(name), after.weight(name)
         print(f"  {name}: {old.data:g} - {chapter.RHO} * {old.grad:g} = {new.data:.4g}")
-    print(f"  L after the update: {after.loss.data:.6g} (rho = 0.01 overshoots here)")
+    c = chapter.compare_updates(chapter.RHO)
+    print(f"  L after updating w_1 and w_2 only (as the chapter does): {c.loss_w1_w2:.6g}")
+    print(f"  L after updating every weight (w_3, w_4 move too): {c.loss_every_weight:.6g}")
+    print(
+        f"  both above {c.loss_before:g}: y should fall from {c.y_before:g} to 20 but falls to "
+        f"{c.y_w1_w2:.4g} or {c.y_every_weight:.4g};"
+    )
+    print("  each extra weight moved downhill pushes y further past t (rho = 0.01 overshoots)")
 
 
 if __name__ == "__main__":

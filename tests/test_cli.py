@@ -59,7 +59,9 @@ def test_walkthrough_prints_the_chapter_numbers(
         "∂L/∂w₂ = ∂u₁₁/∂w₂ · ∂y/∂u₁₁ · ∂L/∂y = 2 × 3 × 26 = 156",
         "w₁ ← 3 − 0.01 × 286 = 0.14",
         "w₂ ← 3 − 0.01 × 156 = 1.44",
-        "L after this update = 399.552, higher than before",
+        "L after updating w₁ and w₂ only (as the chapter does) = 357.089",
+        "L after updating every weight (w₃ and w₄ move too) = 399.552",
+        "both are above L = 169: ρ = 0.01 overshoots.",
     ):
         assert line in out, line
     losses = numbers_after(out, "step")

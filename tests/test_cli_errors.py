@@ -113,7 +113,12 @@ def _errors() -> list[BaseException]:
     ]
 
 
-@pytest.mark.parametrize("command", ["walkthrough", "train", "vanishing", "graph", "demo"])
+ARGV = {"graph": ["a"], "predict": ["--model", "m.json"]}
+
+
+@pytest.mark.parametrize(
+    "command", ["walkthrough", "train", "predict", "vanishing", "graph", "demo"]
+)
 @pytest.mark.parametrize("error", _errors(), ids=lambda e: type(e).__name__)
 def test_every_subcommand_reports_library_errors_in_one_line_exit_2(
     command: str,
@@ -132,7 +137,7 @@ def test_every_subcommand_reports_library_errors_in_one_line_exit_2(
         raise error
 
     monkeypatch.setattr(module, "run", fail)
-    code, _, err = run([command, *(["a"] if command == "graph" else [])], capsys)
+    code, _, err = run([command, *ARGV.get(command, [])], capsys)
     assert code == 2, err
     assert_one_line_error(err, command)
     assert "\x1b" not in err
@@ -151,3 +156,57 @@ def test_a_diverged_run_still_exits_1_in_one_line(
     code, _, err = run(["vanishing"], capsys)
     assert code == 1
     assert_one_line_error(err, "vanishing")
+
+
+def _saved_model(tmp_path: Path) -> Path:
+    from autograd_mini.nn import MLP
+
+    path = tmp_path / "m.json"
+    MLP(2, [3, 1], seed=0).save(path)
+    return path
+
+
+def test_predict_with_a_tampered_model_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    path = _saved_model(tmp_path)
+    content = json.loads(path.read_text())
+    content["layers"][0]["biases"][0] += 1.0
+    path.write_text(json.dumps(content))
+    code, _, err = run(["predict", "--model", str(path), "--input", "0.5,1"], capsys)
+    assert code == 2
+    assert_one_line_error(err, "predict")
+    assert "integrity check failed" in err
+
+
+def test_predict_with_an_old_model_file_warns_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    path = _saved_model(tmp_path)
+    content = json.loads(path.read_text())
+    del content["sha256"]
+    path.write_text(json.dumps(content))
+    code, _, err = run(["predict", "--model", str(path), "--input", "0.5,1"], capsys)
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"autograd-mini predict: warning: model file {str(path)!r} has no integrity check "
+        "(written by an older autograd-mini); save it again to add one"
+    ]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs POSIX FIFOs")
+def test_predict_with_a_fifo_is_refused_without_blocking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    fifo = tmp_path / "m.json"
+    os.mkfifo(fifo)
+    code, _, err = run(["predict", "--model", str(fifo), "--input", "0.5,1"], capsys)
+    assert code == 2
+    assert_one_line_error(err, "predict")
+    assert "not a regular file (a FIFO)" in err

@@ -13,7 +13,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-DOCTESTED = ["docs/tutorial.md", "docs/tutorial.ja.md", "docs/api.md", "README.md"]
+DOCTESTED = [
+    "docs/tutorial.md",
+    "docs/tutorial.ja.md",
+    "docs/api.md",
+    "README.md",
+    "docs/exercises.md",
+    "docs/exercises.ja.md",
+    "docs/chapter-map.md",
+    "docs/chapter-map.ja.md",
+]
 FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
@@ -48,7 +57,18 @@ def test_markdown_code_blocks_run(name: str) -> None:
     assert result.attempted == len(test.examples)
 
 
-@pytest.mark.parametrize("name", ["tutorial.md", "tutorial.ja.md", "errata.md"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tutorial.md",
+        "tutorial.ja.md",
+        "errata.md",
+        "exercises.md",
+        "exercises.ja.md",
+        "chapter-map.md",
+        "chapter-map.ja.md",
+    ],
+)
 def test_pictures_and_links_exist(name: str) -> None:
     text = (DOCS / name).read_text(encoding="utf-8")
     targets = re.findall(r"\]\(([^)#\s]+)\)", text)
@@ -67,6 +87,7 @@ def test_tutorials_show_the_library_pictures() -> None:
             "images/vanishing.png",
             "images/network.svg",
             "images/moons_boundary.png",
+            "images/wine_network.svg",
         }
 
 
@@ -95,6 +116,7 @@ PUBLIC_MODULES = [
     "autograd_mini.datasets",
     "autograd_mini.viz",
     "autograd_mini.chapter",
+    "autograd_mini.i18n",
     "autograd_mini.expression",
     "autograd_mini.anomaly",
     "autograd_mini.compiled",
@@ -121,7 +143,7 @@ def test_api_reference_names_every_public_name() -> None:
 def test_every_erratum_names_an_existing_test() -> None:
     errata = (DOCS / "errata.md").read_text(encoding="utf-8")
     rows = [line for line in errata.splitlines() if re.match(r"\| E\d+ \|", line)]
-    assert len(rows) == 17
+    assert len(rows) == 19  # E1–E19 (issue 13 added E18, E19)
     source = (DOCS.parent / "tests" / "test_errata.py").read_text(encoding="utf-8")
     for row in rows:
         names = re.findall(r"`(test_\w+)", row)

@@ -1,7 +1,8 @@
 """The ``autograd-mini`` command (also ``python -m autograd_mini``).
 
 Subcommands: ``walkthrough`` (the chapter's worked example, step by step), ``train`` (an MLP
-on a data set, with model file and plots), ``vanishing`` (the vanishing-gradient experiment),
+on a data set, with model file and plots), ``predict`` (a saved model on a data set or on given
+inputs), ``vanishing`` (the vanishing-gradient experiment),
 ``graph`` (draw the graph of an expression) and ``demo`` (all of them, small, into ``out/``
 with an ``index.html``). ``autograd-mini SUBCOMMAND --help`` documents each one.
 
@@ -12,7 +13,8 @@ diverges).
 Layout: :mod:`~autograd_mini.cli.parser` (the parser and :func:`main`),
 :mod:`~autograd_mini.cli.arguments` (option types), :mod:`~autograd_mini.cli.output` (output
 folder, pictures, :class:`UsageError`), one module per subcommand
-(:mod:`~autograd_mini.cli.walkthrough`, ``train``, ``vanishing``, ``graph``, ``demo``) and
+(:mod:`~autograd_mini.cli.walkthrough`, ``train``, ``predict``, ``vanishing``, ``graph``,
+``demo``) and
 :mod:`~autograd_mini.cli.page` (the demo's index page). The experiments and plots themselves
 are the library module :mod:`autograd_mini.experiments`.
 """

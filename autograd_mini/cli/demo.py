@@ -1,4 +1,8 @@
-"""``autograd-mini demo``: every subcommand with small settings, and an index.html."""
+"""``autograd-mini demo``: every subcommand with small settings, and an index.html.
+
+``--lang ja`` runs ``walkthrough`` and ``vanishing`` with ``--lang ja`` and writes the page in
+Japanese.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import os
 import time
 
+from autograd_mini import i18n
 from autograd_mini.cli.arguments import bounded, out_option
 from autograd_mini.cli.output import prepare_out
 from autograd_mini.cli.page import index_html
@@ -23,6 +28,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--epochs", type=bounded(int, 1, 10_000), default=40, help="training epochs (default: 40)"
     )
+    p.add_argument(
+        "--lang",
+        choices=i18n.LANGUAGES,
+        default="en",
+        help="language of the walkthrough, vanishing and the page: en (default) or ja",
+    )
     out_option(p)
 
 
@@ -30,6 +41,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     """Everything above with small settings into --out, and an index.html linking it all."""
     from autograd_mini.cli.parser import build_parser  # the parser imports this module
 
+    lang = i18n.check_lang(getattr(args, "lang", "en"))
     out = prepare_out(args.out)
     start = time.perf_counter()
     parser = build_parser()
@@ -46,6 +58,8 @@ def run(args: argparse.Namespace, report: Report) -> None:
     reports = []
     for argv in runs:
         extra = ["--out", str(out)] if argv[0] != "graph" else []
+        if argv[0] in ("walkthrough", "vanishing") and lang != "en":
+            extra += ["--lang", lang]
         if argv[0] == "train":
             extra.append("--no-progress")
         sub = parser.parse_args([*argv, *extra])
@@ -55,6 +69,6 @@ def run(args: argparse.Namespace, report: Report) -> None:
         sub.handler(sub, child)
         reports.append(child)
     index = out / "index.html"
-    write_atomic(index, index_html(reports, time.perf_counter() - start, out))
+    write_atomic(index, index_html(reports, time.perf_counter() - start, out, lang))
     print()
     report.say(f"demo finished in {time.perf_counter() - start:.1f} s; open {index}")

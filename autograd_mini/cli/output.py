@@ -94,12 +94,18 @@ def draw(report: Report, graph: Any, path: Path, label: str) -> Path:
     return written
 
 
-def stepper(report: Report, root: Value, path: Path, title: str) -> None:
-    """Write the backprop stepper page, or say why it could not be drawn."""
+def stepper(
+    report: Report, root: Value, path: Path, title: str, max_nodes: int | None = None
+) -> None:
+    """Write the backprop stepper page, or say why it could not be drawn; ``max_nodes``: the
+    page's size limit (None: save_stepper's own)."""
     from autograd_mini.viz import GraphTooLargeError, GraphvizNotFoundError, save_stepper
 
     try:
-        page = save_stepper(root, path, title=title, timeout=DOT_TIMEOUT)
+        if max_nodes is None:
+            page = save_stepper(root, path, title=title, timeout=DOT_TIMEOUT)
+        else:
+            page = save_stepper(root, path, title=title, timeout=DOT_TIMEOUT, max_nodes=max_nodes)
         report.wrote("backprop stepper page", page)
     except GraphTooLargeError as error:
         raise UsageError(str(error)) from None

@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograd_mini import i18n
 from autograd_mini.experiments import Report
 
 __all__ = ["PAGE", "index_html"]
@@ -28,23 +29,31 @@ def _file_html(label: str, path: Path, base: Path) -> str:
     return f"<p>{link}</p>"
 
 
-def _docs_links(base: Path) -> str:
+def _docs_links(base: Path, lang: str = "en") -> str:
     """Links to the tutorials and errata when the docs sit next to the package (a checkout)."""
     names = [("tutorial.md", "tutorial"), ("tutorial.ja.md", "チュートリアル"),
-             ("errata.md", "errata of the chapter"), ("api.md", "API reference")]  # fmt: skip
+             ("errata.md", "errata of the chapter"), ("api.md", "API reference"),
+             ("chapter-map.md", "chapter map"), ("chapter-map.ja.md", "章とコードの対応"),
+             ("exercises.md", "exercises"), ("exercises.ja.md", "演習問題")]  # fmt: skip
     links = [
         f'<a href="{html.escape(Path(os.path.relpath(DOCS / name, base)).as_posix())}">'
         f"{html.escape(text)}</a>"
         for name, text in names
         if (DOCS / name).exists()
     ]
-    return f"<p>Docs: {' · '.join(links)}</p>" if links else ""
+    docs = html.escape(i18n.text("demo_docs", lang))
+    return f"<p>{docs}: {' · '.join(links)}</p>" if links else ""
 
 
-def index_html(reports: Sequence[Report], seconds: float, base: Path) -> str:
+def index_html(reports: Sequence[Report], seconds: float, base: Path, lang: str = "en") -> str:
     """The demo's index page in folder ``base``: every number, picture and page of every run,
-    all text escaped."""
-    sections = [_docs_links(base)]
+    all text escaped; ``lang`` ``"ja"`` writes the page's own words in Japanese."""
+    lang = i18n.check_lang(lang)
+    quantity, value, full = (
+        html.escape(i18n.text(key, lang))
+        for key in ("demo_quantity", "demo_value", "demo_full_output")
+    )
+    sections = [_docs_links(base, lang)]
     for r in reports:
         rows = "".join(
             f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in r.numbers
@@ -53,15 +62,20 @@ def index_html(reports: Sequence[Report], seconds: float, base: Path) -> str:
         text = html.escape("\n".join(r.lines))
         sections.append(
             f"<section><h2><code>{html.escape(r.title)}</code></h2>"
-            f"<table><tr><th>quantity</th><th>value</th></tr>{rows}</table>{files}"
-            f"<details><summary>full output</summary><pre>{text}</pre></details></section>"
+            f"<table><tr><th>{quantity}</th><th>{value}</th></tr>{rows}</table>{files}"
+            f"<details><summary>{full}</summary><pre>{text}</pre></details></section>"
         )
-    return PAGE.format(seconds=f"{seconds:.1f}", body="\n".join(sections))
+    return PAGE.format(
+        lang=lang,
+        title=html.escape(i18n.text("demo_title", lang)),
+        intro=i18n.text("demo_intro", lang, seconds=f"{seconds:.1f}"),
+        body="\n".join(sections),
+    )
 
 
-#: The page template (``{seconds}`` and ``{body}`` are filled in).
+#: The page template (``{lang}``, ``{title}``, ``{intro}`` and ``{body}`` are filled in).
 PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>autograd-mini demo</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; }}
 table {{ border-collapse: collapse; margin: 0.5rem 0; }}
@@ -70,9 +84,8 @@ img {{ max-width: 100%; border: 1px solid #eee; }}
 pre {{ background: #f6f6f6; padding: 0.6rem; overflow-x: auto; }}
 section {{ margin-bottom: 2.5rem; }}
 </style></head><body>
-<h1>autograd-mini demo</h1>
-<p>Every number below was computed by autograd-mini in this run ({seconds} s).
-The chapter's corrections are listed in the errata (<code>docs/errata.md</code>).</p>
+<h1>{title}</h1>
+<p>{intro}</p>
 {body}
 </body></html>
 """

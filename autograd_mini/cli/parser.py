@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from types import ModuleType
 
-from autograd_mini.cli import demo, graph, train, vanishing, walkthrough
+from autograd_mini.cli import demo, graph, predict, train, vanishing, walkthrough
 from autograd_mini.cli.output import UsageError, printable
 from autograd_mini.experiments import Report
+from autograd_mini.modelfile import ModelFileWarning
 
 __all__ = ["COMMANDS", "MAX_ERROR_CHARS", "build_parser", "main"]
 
 #: The subcommand modules, in the order of ``autograd-mini --help``.
-COMMANDS: tuple[ModuleType, ...] = (walkthrough, train, vanishing, graph, demo)
+COMMANDS: tuple[ModuleType, ...] = (walkthrough, train, predict, vanishing, graph, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +58,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     report = Report(f"autograd-mini {args.command}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        status = _run(args, report)
+    for w in caught:  # library warnings as one line each, like the errors
+        if issubclass(w.category, ModelFileWarning):
+            line = printable(" ".join(str(w.message).split()), MAX_ERROR_CHARS)
+            print(f"autograd-mini {args.command}: warning: {line}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return status
+
+
+def _run(args: argparse.Namespace, report: Report) -> int:
     try:
         args.handler(args, report)
     except FloatingPointError as error:
@@ -63,8 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         return _fail(args.command, str(error), 2)
     except OSError as error:
-        where = f" {error.filename}" if error.filename else ""
-        return _fail(args.command, f"cannot write{where}: {error.strerror or error}", 2)
+        reason = error.strerror or str(error) or type(error).__name__
+        message = f"{error.filename}: {reason}" if error.filename else reason
+        return _fail(args.command, message, 2)
     except (ValueError, ArithmeticError, TypeError) as error:
         return _fail(args.command, str(error) or type(error).__name__, 2)
     except (RecursionError, MemoryError) as error:

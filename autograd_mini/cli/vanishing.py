@@ -1,4 +1,7 @@
-"""``autograd-mini vanishing``: the same deep MLP with sigmoid and with ReLU."""
+"""``autograd-mini vanishing``: the same deep MLP with sigmoid and with ReLU.
+
+``--lang ja`` prints the text in the chapter's Japanese terms (:mod:`autograd_mini.i18n`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 import json
 import math
 
+from autograd_mini import i18n
 from autograd_mini.cli.arguments import bounded, out_option, seed_type
 from autograd_mini.cli.output import missing_dependency, prepare_out
 from autograd_mini.experiments import (
@@ -35,34 +39,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="neurons per hidden layer (default: 8)",
     )
     p.add_argument("--seed", type=seed_type, default=0, help="seed (default: 0)")
+    p.add_argument(
+        "--lang",
+        choices=i18n.LANGUAGES,
+        default="en",
+        help="language of the text: en (default) or ja, the chapter's Japanese terms",
+    )
     out_option(p)
 
 
 def run(args: argparse.Namespace, report: Report) -> None:
     """The vanishing-gradient experiment: mean |∂L/∂W| per layer, sigmoid vs ReLU."""
+    lang = i18n.check_lang(getattr(args, "lang", "en"))
     out = prepare_out(args.out)
     slope, at = max_sigmoid_slope()
-    report.say(
-        f"max σ′(u) over u ∈ [−10, 10] (by backward()) = {slope:.6g} at u = {fmt(at)}; "
-        "ReLU′(u) = 1 for every u > 0"
-    )
-    report.say(
-        "so each sigmoid layer multiplies the gradient by at most 0.25 "
-        "(the chapter's 「最低でも」 should read 「最大でも」, errata E9)"
-    )
+    report.say(i18n.text("max_slope", lang, slope=f"{slope:.6g}", at=fmt(at)))
+    report.say(i18n.text("at_most", lang))
     report.number("max σ′", slope)
     rows = {a: layer_gradients(a, args.depth, args.width, args.seed) for a in ("sigmoid", "relu")}
     report.say()
-    report.say(
-        f"MLP(2, [{args.width}] × {args.depth} + [1]) on 40 moons points, MSE, each activation "
-        "with its default initialization (Xavier for sigmoid, He for ReLU); mean |∂L/∂W| per layer"
-    )
-    report.say(f"  {'layer':>5}  {'sigmoid':>12}  {'relu':>12}")
+    report.say(i18n.text("vanishing_setup", lang, width=args.width, depth=args.depth))
+    report.say(f"  {i18n.text('col_layer', lang):>5}  {'sigmoid':>12}  {'relu':>12}")
     for i, (s, r) in enumerate(zip(rows["sigmoid"], rows["relu"], strict=True), start=1):
         report.say(f"  {i:>5}  {s:>12.3e}  {r:>12.3e}")
     first, last = rows["sigmoid"][0], rows["sigmoid"][-1]
     ratio = first / last if last else math.inf
-    report.say(f"  sigmoid: layer 1 gets {ratio:.3g}× the gradient of layer {len(rows['sigmoid'])}")
+    n = len(rows["sigmoid"])
+    report.say("  " + i18n.text("sigmoid_ratio", lang, ratio=f"{ratio:.3g}", n=n))
     report.number("sigmoid: layer 1 / last layer", f"{ratio:.3g}")
     relu_ratio = rows["relu"][0] / rows["relu"][-1] if rows["relu"][-1] else math.inf
     report.number("relu: layer 1 / last layer", f"{relu_ratio:.3g}")
