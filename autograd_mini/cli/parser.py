@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: The longest error message printed (characters); longer ones are shortened.
-MAX_ERROR_CHARS = 300
+MAX_ERROR_CHARS = 1000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
