@@ -26,17 +26,30 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass
+from typing import Any
 
 from autograd_mini.engine import Operand, Value, add_n, logsumexp
 
 __all__ = [
+    "BUILTIN",
+    "REGISTRY",
+    "AccuracyRule",
+    "Loss",
     "binary_cross_entropy_with_logits",
+    "class_correct",
     "cross_entropy",
+    "find",
+    "get",
     "hinge",
     "log_softmax",
+    "logit_correct",
     "mean",
     "mse",
+    "names",
+    "register",
+    "sign_correct",
     "softmax",
 ]
 
@@ -189,3 +202,95 @@ def hinge(score: Operand, target: float) -> Value:
     if t not in (-1.0, 1.0):
         raise ValueError(f"hinge: the target must be -1 or +1, got {target!r}")
     return (1.0 - t * y).relu()
+
+
+# -- the loss registry ------------------------------------------------------------------------
+
+
+def sign_correct(y: Any, t: Any) -> bool:
+    """Accuracy rule for a ±1 label read off one score: the sign of y is the sign of t."""
+    return (float(y) > 0) == bool(t > 0)
+
+
+def logit_correct(y: Any, t: Any) -> bool:
+    """Accuracy rule for a 0/1 target read off one logit: y > 0 exactly when t ≥ 0.5."""
+    return (float(y) > 0) == bool(t >= 0.5)
+
+
+def class_correct(y: Any, t: Any) -> bool:
+    """Accuracy rule for classes: the arg-max of the scores is the class index (or the
+    arg-max of a one-hot / probability target)."""
+    target = int(t) if isinstance(t, numbers.Integral) else _argmax(list(t))
+    return _argmax(list(y)) == target
+
+
+def _argmax(xs: Sequence[float]) -> int:
+    return max(range(len(xs)), key=xs.__getitem__)
+
+
+#: ``rule(float output, target) -> bool``: whether one sample is classified correctly.
+AccuracyRule = Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """One per-sample loss: its name, ``function(output, target) -> Value``, the rule that
+    says whether a sample is classified correctly (None for regression) and one line saying
+    what it is. Calling the record calls the function."""
+
+    name: str
+    function: Callable[[Any, Any], Value]
+    accuracy: AccuracyRule | None
+    description: str
+
+    def __call__(self, output: Any, target: Any) -> Value:
+        return self.function(output, target)
+
+
+#: The losses that come with autograd-mini, in the order the command line lists them.
+BUILTIN: tuple[Loss, ...] = (
+    Loss("mse", mse, None, "squared error (t − y)², for regression"),
+    Loss("cross_entropy", cross_entropy, class_correct, "softmax cross-entropy of the logits"),
+    Loss("hinge", hinge, sign_correct, "max-margin max(0, 1 − t·y) for t = ±1"),
+    Loss("bce", binary_cross_entropy_with_logits, logit_correct, "binary cross-entropy, logit"),
+)
+
+#: Every loss by name (read by :func:`autograd_mini.train.fit` and the command line).
+REGISTRY: dict[str, Loss] = {}
+
+
+def register(loss: Loss) -> Loss:
+    """Add a loss to :data:`REGISTRY` (a name used already is an error)."""
+    if not isinstance(loss, Loss):
+        raise TypeError(f"register: expected a Loss, got {type(loss).__name__}")
+    if loss.name in REGISTRY:
+        raise ValueError(f"register: loss {loss.name!r} is already registered")
+    REGISTRY[loss.name] = loss
+    return loss
+
+
+for builtin in BUILTIN:
+    register(builtin)
+del builtin
+
+
+def get(name: str, who: str = "loss") -> Loss:
+    """The record of ``name``; a ValueError naming the known ones otherwise."""
+    if not isinstance(name, str) or name not in REGISTRY:
+        raise ValueError(f"{who}: unknown loss {name!r}; choose one of {list(REGISTRY)}")
+    return REGISTRY[name]
+
+
+def names() -> tuple[str, ...]:
+    """Every registered loss's name, in registration order."""
+    return tuple(REGISTRY)
+
+
+def find(function: Callable[..., Any]) -> Loss | None:
+    """The registered record of a loss function (or the record itself), else None."""
+    if isinstance(function, Loss):
+        return function
+    for loss in REGISTRY.values():
+        if loss.function is function:
+            return loss
+    return None

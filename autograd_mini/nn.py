@@ -8,9 +8,10 @@ Every layer is the chapter's pair of transforms. Neuron j of layer l computes
     u_lj = Σᵢ w_lji · h_(l−1)i + b_lj        (linear transform, u = Wh + b)
     h_lj = f(u_lj)                           (non-linear transform, the activation f)
 
-with h_0i = x_i the inputs. f is ``"relu"`` (max(0, u)), ``"sigmoid"`` (1/(1 + e^(−u))),
-``"tanh"`` or ``"linear"`` (h = u). In an :class:`MLP` the hidden layers use ``activation``
-and the last layer is linear (its outputs y are the scores/logits a loss reads).
+with h_0i = x_i the inputs. f is one of :data:`autograd_mini.activations.REGISTRY`:
+``"relu"`` (max(0, u)), ``"sigmoid"`` (1/(1 + e^(−u))), ``"tanh"``, ``"softplus"``
+(log(1 + eᵘ)) or ``"linear"`` (h = u). In an :class:`MLP` the hidden layers use
+``activation`` and the last layer is linear (its outputs y are the scores/logits a loss reads).
 
 By default the linear transform is ONE graph node per neuron
 (:func:`autograd_mini.engine.linear`, op ``"linear"``), whose parents are the weights, the
@@ -47,8 +48,9 @@ Initialization
   global :mod:`random` generator and b = 0, so ``random.seed(s)`` followed by
   ``MLP(2, [16, 16, 1])`` gives exactly micrograd's initial weights.
 * ``seed=`` (an int) or ``rng=`` (a :class:`random.Random`): scaled uniform draws from that
-  generator only, b = 0. He scaling for ReLU layers, wᵢ ~ U(−√(6/n_in), √(6/n_in))
-  (variance 2/n_in), and Xavier/Glorot scaling for sigmoid, tanh and linear layers,
+  generator only, b = 0, by the activation's rule: He scaling for ReLU-like layers (relu,
+  softplus), wᵢ ~ U(−√(6/n_in), √(6/n_in)) (variance 2/n_in), and Xavier/Glorot scaling
+  for sigmoid, tanh and linear layers,
   wᵢ ~ U(−√(6/(n_in + n_out)), √(6/(n_in + n_out))) (variance 2/(n_in + n_out)).
 
 Model files
@@ -62,15 +64,14 @@ bad file is a :class:`ModelFileError` naming the file and the problem). ``ModelF
 from __future__ import annotations
 
 import functools
-import math
 import numbers
 import os
 import random
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from autograd_mini import modelfile
+from autograd_mini import activations, modelfile
 from autograd_mini.engine import Operand, Value, linear
 from autograd_mini.modelfile import FORMAT_NAME, FORMAT_VERSION, MAX_FILE_BYTES, ModelFileError
 
@@ -90,15 +91,28 @@ __all__ = [
     "tracked_parameters",
 ]
 
-#: The activation functions f, by name ("linear" is the identity, h = u).
-ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "linear": None,
-}
 
-_NEURON_NAMES = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh", "linear": "Linear"}
+class _ActivationFunctions(Mapping[str, "Callable[[Value], Value] | None"]):
+    """name → f (None for the identity), read live from the activation registry."""
+
+    def __getitem__(self, name: str) -> Callable[[Value], Value] | None:
+        if name not in activations.REGISTRY:
+            raise KeyError(name)
+        return activations.REGISTRY[name].function()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(activations.REGISTRY)
+
+    def __len__(self) -> int:
+        return len(activations.REGISTRY)
+
+    def __repr__(self) -> str:
+        return f"ACTIVATIONS({', '.join(activations.REGISTRY)})"
+
+
+#: The activation functions f by name, ``f(u) -> Value`` (None for ``"linear"``, h = u): a
+#: live view of :data:`autograd_mini.activations.REGISTRY`, where each one's record is.
+ACTIVATIONS: Mapping[str, Callable[[Value], Value] | None] = _ActivationFunctions()
 
 
 class ParameterRole(NamedTuple):
@@ -158,10 +172,7 @@ def _subscript(*indices: int) -> str:
 
 
 def _check_activation(activation: str) -> str:
-    if activation not in ACTIVATIONS:
-        known = ", ".join(repr(a) for a in ACTIVATIONS)
-        raise ValueError(f"unknown activation {activation!r}; choose one of {known}")
-    return activation
+    return activations.get(activation).name
 
 
 def _resolve_activation(activation: str | bool | None, nonlin: bool | None) -> str:
@@ -182,10 +193,9 @@ def _resolve_activation(activation: str | bool | None, nonlin: bool | None) -> s
 
 
 def init_bound(activation: str, fan_in: int, fan_out: int) -> float:
-    """Half-width a of the uniform U(−a, a) initial weights: He for ReLU, Xavier otherwise."""
-    if activation == "relu":
-        return math.sqrt(6.0 / fan_in)
-    return math.sqrt(6.0 / (fan_in + fan_out))
+    """Half-width a of the uniform U(−a, a) initial weights, by the activation's rule: He for
+    ReLU-like f (relu, softplus), Xavier for sigmoid, tanh and linear layers."""
+    return activations.get(activation).init(fan_in, fan_out)
 
 
 def _check_size(what: str, n: object) -> int:
@@ -229,6 +239,16 @@ class Module:
         """The neurons, layer by layer."""
         return []
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """How Jupyter shows the module: :func:`autograd_mini.viz.mimebundle`'s drawing, or
+        the plain ``repr`` where the drawing is not available."""
+        try:
+            from autograd_mini.viz import mimebundle  # type: ignore[attr-defined,unused-ignore]
+        except (ImportError, AttributeError):
+            return {"text/plain": repr(self)}
+        bundle: dict[str, Any] = mimebundle(self)
+        return bundle
+
     def deltas(self) -> list[list[float]]:
         """δ = ∂L/∂u of every neuron for the last forward call and backward pass, by layer."""
         rows = []
@@ -269,7 +289,7 @@ class Neuron(Module):
     ) -> None:
         nin = _check_size("Neuron: nin", nin)
         self.activation = _resolve_activation(activation, nonlin)
-        self._f = ACTIVATIONS[self.activation]
+        self._f = activations.get(self.activation).function()
         self.expand = expand
         self.w = [Value(x) for x in _initial_weights(nin, self.activation, fan_out, seed, rng)]
         self.b = Value(0.0)
@@ -332,7 +352,7 @@ class Neuron(Module):
         return [[self]]
 
     def __repr__(self) -> str:
-        return f"{_NEURON_NAMES[self.activation]}Neuron({len(self.w)})"
+        return f"{activations.get(self.activation).display}Neuron({len(self.w)})"
 
 
 def _initial_weights(

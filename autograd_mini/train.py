@@ -50,17 +50,9 @@ class Model(Protocol):
     def parameters(self) -> list[Value]: ...
 
 
-def _mse(y: Output, t: Any) -> Value:
-    return losses.mse(y, t)
-
-
-#: Loss functions by name, for ``fit(..., loss="cross_entropy")`` and the command line.
-LOSSES: dict[str, LossFn] = {
-    "mse": _mse,
-    "cross_entropy": losses.cross_entropy,
-    "hinge": losses.hinge,
-    "bce": losses.binary_cross_entropy_with_logits,
-}
+#: Loss records by name, for ``fit(..., loss="cross_entropy")`` and the command line: the
+#: registry :data:`autograd_mini.losses.REGISTRY` (each record is callable as the loss).
+LOSSES = losses.REGISTRY
 
 
 @dataclass
@@ -130,48 +122,28 @@ def _floats(out: Output) -> FloatOutput:
     return [_floats(o) for o in out]  # type: ignore[misc]
 
 
-def _argmax(xs: Sequence[float]) -> int:
-    return max(range(len(xs)), key=xs.__getitem__)
-
-
-def _sign_correct(y: Any, t: Any) -> bool:
-    return (float(y) > 0) == bool(t > 0)
-
-
-def _logit_correct(y: Any, t: Any) -> bool:
-    return (float(y) > 0) == bool(t >= 0.5)
-
-
-def _class_correct(y: Any, t: Any) -> bool:
-    target = int(t) if isinstance(t, numbers.Integral) else _argmax(list(t))
-    return _argmax(y) == target
-
-
-def _auto_accuracy(loss: LossFn, output: FloatOutput, target: Any) -> AccuracyFn | None:
-    """Pick the accuracy rule from the loss, else from the kind of output and target."""
-    if loss is losses.hinge:
-        return _sign_correct
-    if loss is losses.binary_cross_entropy_with_logits:
-        return _logit_correct
-    if loss is losses.cross_entropy:
-        return _class_correct
-    if loss is _mse or loss is losses.mse:
-        return None
+def _auto_accuracy(
+    known: losses.Loss | None, output: FloatOutput, target: Any
+) -> AccuracyFn | None:
+    """The registered loss's accuracy rule, else one chosen from the output and the target."""
+    if known is not None:
+        return known.accuracy
     if isinstance(output, list) and isinstance(target, numbers.Integral):
-        return _class_correct
+        return losses.class_correct
     if isinstance(output, float) and target in (-1, 1):
-        return _sign_correct
+        return losses.sign_correct
     return None
 
 
-def _resolve_loss(loss: str | LossFn) -> LossFn:
+def _resolve_loss(loss: str | LossFn) -> tuple[LossFn, losses.Loss | None]:
+    """The loss function and its registry record (None for an unregistered function)."""
     if isinstance(loss, str):
-        if loss not in LOSSES:
-            raise ValueError(f"fit: unknown loss {loss!r}; choose one of {list(LOSSES)}")
-        return LOSSES[loss]
+        named = losses.get(loss, "fit")
+        return named.function, named
     if not callable(loss):
         raise TypeError(f"fit: loss must be a name or a function (output, target), got {loss!r}")
-    return loss
+    known = losses.find(loss)
+    return (loss if known is None else known.function), known
 
 
 def _check_data(xs: Sequence[Any], ys: Sequence[Any]) -> None:
@@ -190,13 +162,13 @@ def _positive(name: str, n: object) -> int:
 class _Accuracy:
     """Counts correct predictions; the rule is chosen on the first output it sees."""
 
-    def __init__(self, rule: AccuracyFn | str | None, loss: LossFn) -> None:
-        self.rule, self.loss, self.resolved = rule, loss, rule != "auto"
+    def __init__(self, rule: AccuracyFn | str | None, known: losses.Loss | None) -> None:
+        self.rule, self.known, self.resolved = rule, known, rule != "auto"
         self.correct = self.seen = 0
 
     def add(self, outputs: Sequence[FloatOutput], targets: Sequence[Any]) -> None:
         if not self.resolved:
-            self.rule = _auto_accuracy(self.loss, outputs[0], targets[0])
+            self.rule = _auto_accuracy(self.known, outputs[0], targets[0])
             self.resolved = True
         if callable(self.rule):
             self.correct += sum(
@@ -277,16 +249,18 @@ def fit(
 ) -> History:
     """Train ``model`` on (xs, ys) and return its :class:`History`.
 
-    ``loss``: a per-sample function ``loss(output, target) -> Value`` or a name in
-    :data:`LOSSES` (``"mse"``, ``"cross_entropy"``, ``"hinge"``, ``"bce"``); the batch loss
-    is its mean over the batch. ``optimizer``: default ``Adam(model.parameters(), lr=0.01)``.
-    ``batch_size``: None for full-batch training. ``shuffle``/``seed``: the batch order of
-    each epoch comes from ``random.Random(seed)``. ``accuracy``: ``"auto"`` (sign of the score
-    for hinge or ±1 targets, logit > 0 for ``bce``, arg-max for cross-entropy or class-index
-    targets, none for ``mse``), a function ``(float outputs, target) -> bool``, or None.
+    ``loss``: a per-sample function ``loss(output, target) -> Value``, a name in
+    :data:`LOSSES` (``"mse"``, ``"cross_entropy"``, ``"hinge"``, ``"bce"``) or its
+    :class:`~autograd_mini.losses.Loss` record; the batch loss is its mean over the batch.
+    ``optimizer``: default ``Adam(model.parameters(), lr=0.01)``. ``batch_size``: None for
+    full-batch training. ``shuffle``/``seed``: the batch order of each epoch comes from
+    ``random.Random(seed)``. ``accuracy``: ``"auto"`` (a registered loss's own rule: sign of
+    the score for hinge, logit > 0 for ``bce``, arg-max for cross-entropy, none for ``mse``;
+    for another function, arg-max for class-index targets, sign for ±1 targets), a function
+    ``(float outputs, target) -> bool``, or None.
     ``compiled``: use :mod:`autograd_mini.compiled` (traced once, replayed per batch).
     """
-    loss_fn = _resolve_loss(loss)
+    loss_fn, known = _resolve_loss(loss)
     _check_data(xs, ys)
     epochs = _positive("epochs", epochs)
     n = len(xs)
@@ -297,7 +271,7 @@ def fit(
     rng = random.Random(seed)
     order = list(range(n))
     history = History()
-    meter = _Accuracy(accuracy, loss_fn)
+    meter = _Accuracy(accuracy, known)
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(1, epochs + 1):
@@ -360,9 +334,9 @@ def evaluate(
 
     ``accuracy`` is None when no accuracy rule applies (see :func:`fit`).
     """
-    loss_fn = _resolve_loss(loss)
+    loss_fn, known = _resolve_loss(loss)
     _check_data(xs, ys)
-    meter = _Accuracy(accuracy, loss_fn)
+    meter = _Accuracy(accuracy, known)
     with no_grad():
         outs = [model(x) for x in xs]
         value = losses.mean([loss_fn(o, t) for o, t in zip(outs, ys, strict=True)]).data

@@ -1,18 +1,24 @@
-"""Where the eager moons step spends its time: forward, sort, sweep and the garbage collector.
+"""Where the moons step spends its time: phases, the garbage collector, and cProfile.
 
-    python benchmarks/profile_step.py [--cprofile]
+    python benchmarks/profile_step.py [--cprofile] [--steps N]
 
-Splits the unfused moons step (micrograd's graph built from autograd-mini Values) into the
-forward pass, the topological sort and the backward sweep (collector paused), then runs it
-with the collector on and reports, through ``gc.callbacks``, how many collections of each
-generation happen per step, in which phase, and how long they take. ``--cprofile`` adds
-cProfile's top functions. The figures in docs/performance.md come from this script.
+1. The eager step on micrograd's graph (``nn.MLP(expand=True)``) and on the default
+   ``nn.MLP``, collector paused, split into forward, ``engine.topological_order`` and the
+   rest of ``backward()`` (the sweep: backward() re-sorts, so sweep = backward − sort).
+2. The same steps with the collector on, with a ``gc.callbacks`` probe: collections of each
+   generation per step, in which phase, and their time.
+3. ``--cprofile``: cProfile's top functions (by own time) of the eager step on micrograd's
+   graph and of the compiled step (``compile_loss`` replayed on the batch).
+
+The figures in docs/performance.md come from this script.
 """
 
 from __future__ import annotations
 
+import argparse
 import cProfile
 import gc
+import io
 import pstats
 import statistics
 import sys
@@ -20,17 +26,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]
-
-from workloads import MicrogradStyleMLP, moons  # noqa: E402
+sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
 from autograd_mini import Value, engine  # noqa: E402
 
-STEPS = 8
+from engines import compiled_trainer  # noqa: E402
+from workloads import learning_rate, moons, nn_model  # noqa: E402
 
 
 def forward(model: Any, xs: Any, ys: Any) -> Value:
+    """The workload's loss (micrograd's demo), on autograd-mini Values."""
     scores = [model([Value(a), Value(b)]) for a, b in xs]
     losses = [(1 + -y * s).relu() for y, s in zip(ys, scores, strict=True)]
     total: Value = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
@@ -38,39 +43,44 @@ def forward(model: Any, xs: Any, ys: Any) -> Value:
 
 
 def update(model: Any, k: int) -> None:
-    lr = 1.0 - 0.9 * k / 100
+    lr = learning_rate(k)
     for p in model.parameters():
         p.data -= lr * p.grad
         p.grad = 0.0
 
 
-def phases() -> None:
+def phases(expand: bool, steps: int) -> dict[str, float]:
     xs, ys = moons()
-    model = MicrogradStyleMLP(Value)
+    model = nn_model(expand=expand)
     times: dict[str, list[float]] = {"forward": [], "sort": [], "sweep": []}
+    gc.collect()
     gc.disable()
     try:
-        for k in range(STEPS):
+        for k in range(steps):
             t0 = time.perf_counter()
             total = forward(model, xs, ys)
             t1 = time.perf_counter()
             order = engine.topological_order(total)
             t2 = time.perf_counter()
-            engine._backward_float(total, order)
+            total.backward()
             t3 = time.perf_counter()
             update(model, k)
-            for name, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            for name, dt in zip(times, (t1 - t0, t2 - t1, t3 - t2 - (t2 - t1)), strict=True):
                 times[name].append(dt)
     finally:
         gc.enable()
-    split = ", ".join(f"{n} {1000 * statistics.median(v):.1f} ms" for n, v in times.items())
-    print(f"collector paused, {len(order)} nodes: {split}")
+    split = {n: 1000 * statistics.median(v) for n, v in times.items()}
+    what = "micrograd's graph" if expand else "nn.MLP"
+    parts = ", ".join(f"{n} {v:.1f} ms" for n, v in split.items())
+    per = ", ".join(f"{n} {1000 * v / len(order):.2f} µs" for n, v in split.items())
+    print(f"{what}, collector paused, {len(order):,} nodes: {parts}\n  per node: {per}")
+    return split
 
 
-def collections() -> None:
+def collections(expand: bool, steps: int) -> None:
     xs, ys = moons()
-    model = MicrogradStyleMLP(Value)
-    phase = "forward"
+    model = nn_model(expand=expand)
+    phase = ["forward"]
     spent: dict[tuple[str, int], list[float]] = {}
     started = [0.0]
 
@@ -78,7 +88,7 @@ def collections() -> None:
         if event == "start":
             started[0] = time.perf_counter()
         else:
-            entry = spent.setdefault((phase, info["generation"]), [0, 0.0])
+            entry = spent.setdefault((phase[0], info["generation"]), [0, 0.0])
             entry[0] += 1
             entry[1] += time.perf_counter() - started[0]
 
@@ -86,22 +96,22 @@ def collections() -> None:
     try:
         graph = None
         start = 0.0
-        for k in range(STEPS):
-            if k == 2:
+        for k in range(steps + 1):
+            if k == 1:
                 spent.clear()
                 start = time.perf_counter()
-            phase = "forward"
+            phase[0] = "forward"
             total = forward(model, xs, ys)
-            phase = "backward"
+            phase[0] = "backward"
             total.backward()
             update(model, k)
             graph = total  # as in the workload: the graph lives until the next step's
         del graph
     finally:
         gc.callbacks.remove(probe)
-    steps = STEPS - 2
     step_ms = 1000 * (time.perf_counter() - start) / steps
-    print(f"collector on: {step_ms:.1f} ms per step; collections per step:")
+    what = "micrograd's graph" if expand else "nn.MLP"
+    print(f"{what}, collector on: {step_ms:.1f} ms per step; collections per step:")
     for (where, generation), (count, seconds) in sorted(spent.items()):
         print(
             f"  {where:<8} generation {generation}: {count / steps:6.1f} "
@@ -109,24 +119,52 @@ def collections() -> None:
         )
 
 
-def profile() -> None:
+def top(profiler: cProfile.Profile, lines: int) -> str:
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(lines)
+    text = out.getvalue()
+    return text[text.index("ncalls") :] if "ncalls" in text else text
+
+
+def profile(steps: int) -> None:
     xs, ys = moons()
-    model = MicrogradStyleMLP(Value)
+    model = nn_model(expand=True)
     profiler = cProfile.Profile()
     gc.disable()
     try:
         profiler.enable()
-        for k in range(3):
+        for k in range(steps):
             forward(model, xs, ys).backward()
             update(model, k)
         profiler.disable()
     finally:
         gc.enable()
-    pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
+    print(f"\ncProfile, eager step on micrograd's graph ({steps} steps, collector paused):")
+    print(top(profiler, 10))
+    step, _ = compiled_trainer("moons")
+    for k in range(3):
+        step(k)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for k in range(3, 3 + 50 * steps):
+        step(k)
+    profiler.disable()
+    print(f"cProfile, compiled step ({50 * steps} steps):")
+    print(top(profiler, 12))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--steps", type=int, default=5)
+    args = parser.parse_args()
+    for expand in (True, False):
+        phases(expand, args.steps)
+    for expand in (True, False):
+        collections(expand, args.steps)
+    if args.cprofile:
+        profile(max(1, args.steps // 2))
 
 
 if __name__ == "__main__":
-    phases()
-    collections()
-    if "--cprofile" in sys.argv:
-        profile()
+    main()

@@ -1,369 +1,171 @@
-"""autograd-mini's benchmark suite (``make bench``): one table, and ``benchmarks/results.json``.
+"""autograd-mini's benchmark (``make bench``): one table of every engine, and a JSON file.
 
-Side by side in one run, against micrograd 0.1.0 and PyTorch (CPU, float64, batched):
+Engines: micrograd 0.1.0; autograd-mini eager on micrograd's graph (``nn.MLP(expand=True)``)
+and on the default ``nn.MLP`` (one ``linear`` node per neuron); autograd-mini compiled
+(NumPy); mygrad, PyTorch eager (float64) and JAX ``jit`` (float64), all three batched.
+Workloads (``benchmarks/workloads.py``): the moons step of ``benchmarks/moons_workload.py``,
+the deep MLP 2-64-64-64-1 on 256 points, the second-order rows (``hvp`` and ``hessian`` of
+an MLP 2-8-8-1 tanh on 100 points, 105 weights), and a scaling table (per-node forward and
+backward time and bytes, 10³ to 10⁶ nodes).
 
-  (a) eager, unfused: the moons step with the network built exactly as micrograd builds it
-      (every wᵢ·hᵢ and + its own node) — issue 2 (a) and issue 6 (a);
-  (b) eager, the default ``autograd_mini.nn.MLP`` (one linear node per neuron);
-  (c) compiled: the same step through ``autograd_mini.compiled`` (NumPy), and the loss
-      after 100 steps compared with eager mode's;
-  (d) a chain of 1,000,000 operations y = y·1.0000001 + 0.0: backward time and bytes per
-      result node (tracemalloc) — issue 2 (b) and issue 6 (d);
-  (e) ``import autograd_mini`` time, and which heavy modules it imports.
+How: every (workload, engine, collector mode) runs in its own process; a round runs all of
+them once in a shuffled order; ratios are taken inside a round (engine ÷ reference of the
+same round) and the table shows their median and min–max over the rounds. Each engine is
+timed with the cyclic garbage collector on (what a user's script gets) and paused for the
+timed steps. A peer that is not installed is a skipped row. Nothing here fails on a slow
+machine: the figures are reported, never judged.
 
-Each engine runs in a fresh subprocess, so one engine's garbage does not slow the next;
-each figure is the median of several steps, and the ratios are computed inside this run.
-
-CPython's cyclic garbage collector is a large part of a scalar engine's time (a step
-creates ~10⁵ container objects). Every engine is measured twice, in the same way: with
-the collector on (what a user's script gets) and with it paused for the timed steps
-(``gc.disable()``), and both ratios are reported. micrograd's graphs are reference cycles
-(closures), so without the collector its memory is never freed.
-
-Usage: python benchmarks/run.py [--quick]
+Usage: python benchmarks/run.py [--quick | --smoke] [--rounds N] [--out FILE]
 """
 
 from __future__ import annotations
 
-import gc
+import argparse
+import importlib.metadata
 import json
-import math
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
-from workloads import (  # noqa: E402
-    SIZES,
-    MicrogradStyleMLP,
-    initial_weights,
-    moons,
-)
+import engines  # noqa: E402
 
-CHAIN_OPS = 1_000_000
-#: The reference engines (pip install micrograd==0.1.0 'torch==2.13.0'; `make bench` does).
-REFERENCES = {"micrograd": "micrograd 0.1.0", "torch": "torch", "micrograd_memory": "micrograd"}
-STEPS = {"micrograd": 5, "unfused": 15, "mlp": 40, "compiled": 300, "torch": 300}
+LABELS = {
+    "micrograd": "micrograd 0.1.0",
+    "expand": "autograd-mini eager, micrograd's graph (expand=True)",
+    "mlp": "autograd-mini eager, default nn.MLP",
+    "compiled": "autograd-mini compiled (NumPy)",
+    "ours": "autograd-mini (functional)",
+    "mygrad": "mygrad, batched",
+    "torch": "PyTorch eager f64, batched",
+    "jax": "JAX jit f64",
+}
+#: the distribution each peer comes from, for the versions recorded
+DISTRIBUTIONS = ("autograd-mini", "numpy", "micrograd", "torch", "mygrad", "jax", "jaxlib")
+#: steps timed per process (after a warm-up): about a second of work each on this machine
+STEPS: dict[str, dict[str, int]] = {
+    "moons": {
+        "micrograd": 3,
+        "expand": 10,
+        "mlp": 25,
+        "compiled": 200,
+        "mygrad": 100,
+        "torch": 200,
+        "jax": 500,
+    },
+    "deep": {"mlp": 1, "compiled": 20, "mygrad": 30, "torch": 60, "jax": 200},
+    "hvp": {"ours": 3, "torch": 30, "jax": 100},
+    "hessian": {"ours": 1, "torch": 5, "jax": 50},
+}
+SCALING_SIZES = (1_000, 10_000, 100_000, 1_000_000)
+MODES = {True: "gc_on", False: "gc_paused"}
 
 
-# -- workers (each runs in its own process) ---------------------------------------------------
+# -- the arithmetic of the table (tested in tests/test_benchmarks.py) -------------------------
 
 
-def _timed_steps(step: Any, steps: int, warmup: int, gc_on: bool) -> list[float]:
-    """Seconds per call of ``step(k)``; the collector on or paused for the timed calls."""
-    for k in range(warmup):
-        step(k)
-    gc.collect()
-    times = []
-    if not gc_on:
-        gc.disable()
+def spread(values: Sequence[float]) -> dict[str, float]:
+    """Median, min and max of per-round figures."""
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def round_ratios(
+    rounds: Sequence[dict[str, float]], numerator: str, denominator: str
+) -> list[float]:
+    """numerator ÷ denominator inside each round where both were measured."""
+    return [r[numerator] / r[denominator] for r in rounds if numerator in r and denominator in r]
+
+
+def summarize(rounds: Sequence[dict[str, float]], references: dict[str, str]) -> dict[str, Any]:
+    """Per engine: its milliseconds and, for each named reference, the per-round ratios.
+
+    ``references`` maps a ratio's name to ``"speedup:ENGINE"`` (ENGINE's time ÷ this one's)
+    or ``"time:ENGINE"`` (this one's time ÷ ENGINE's).
+    """
+    names = sorted({name for r in rounds for name in r})
+    table: dict[str, Any] = {}
+    for name in names:
+        row: dict[str, Any] = {"ms": spread([1000 * r[name] for r in rounds if name in r])}
+        for key, spec in references.items():
+            kind, ref = spec.split(":")
+            ratios = (
+                round_ratios(rounds, ref, name)
+                if kind == "speedup"
+                else round_ratios(rounds, name, ref)
+            )
+            if ratios:
+                row[key] = spread(ratios)
+        table[name] = row
+    return table
+
+
+def fmt(s: dict[str, float] | None, unit: str = "×") -> str:
+    """'9.6× (8.1–11)': the median and the min–max of the rounds."""
+    if s is None:
+        return "—"
+
+    def num(v: float) -> str:
+        return f"{v:.3g}" if v < 1000 else f"{v:,.0f}"
+
+    return f"{num(s['median'])}{unit} ({num(s['min'])}–{num(s['max'])})"
+
+
+# -- the workers ------------------------------------------------------------------------------
+
+
+def worker(spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one job in this process (``--worker``)."""
+    task = spec["task"]
     try:
-        for k in range(warmup, warmup + steps):
-            start = time.perf_counter()
-            step(k)
-            times.append(time.perf_counter() - start)
-    finally:
-        gc.enable()
-    return times
+        if task == "scaling":
+            return engines.scaling(spec["n"], spec["gc"], spec.get("budget", 200_000))
+        if task == "agreement":
+            return engines.agreement(spec["steps"])
+        if task in ("hvp", "hessian"):
+            return engines.SECOND_ENGINES[spec["engine"]](task, spec["steps"], spec["gc"])
+        return engines.MOONS_ENGINES[spec["engine"]](task, spec["steps"], spec["gc"])
+    except ModuleNotFoundError as error:
+        return {"skipped": f"{error.name} is not installed"}
 
 
-def _micrograd_graph_steps(value: Any, steps: int, gc_on: bool) -> dict[str, Any]:
-    """Time the shared workload's loop with the network built from ``value`` (a Value class)
-    exactly as micrograd builds it."""
-    xs, ys = moons()
-    model = MicrogradStyleMLP(value)
-    state: dict[str, Any] = {}
-
-    def step(k: int) -> None:
-        # The shared workload's loop keeps the previous step's graph alive while the next
-        # is built (its variables are reassigned only afterwards); so do we.
-        state["loss"] = _micrograd_loop_step(model, value, xs, ys, k, state)
-
-    times = _timed_steps(step, steps, 1, gc_on)
-    return {"times": times, "loss": state["loss"]}
+#: Every engine runs on one thread. autograd-mini is single-threaded; on a shared 2-core
+#: machine PyTorch's two intra-op threads made its moons step 10× slower (0.7 → 8-12 ms).
+ONE_THREAD = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+}
 
 
-def worker_micrograd(steps: int, gc_on: bool) -> dict[str, Any]:
-    from micrograd.engine import Value
-
-    return _micrograd_graph_steps(Value, steps, gc_on)
-
-
-def _micrograd_loop_step(
-    model: Any, value: Any, xs: Any, ys: Any, k: int, state: dict[str, Any]
-) -> float:
-    """The body of moons_workload.micrograd_baseline, keeping its graph until the next."""
-    scores = [model([value(a), value(b)]) for a, b in xs]
-    losses = [(1 + -y * s).relu() for y, s in zip(ys, scores, strict=True)]
-    total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
-    for p in model.parameters():
-        p.grad = 0.0
-    total.backward()
-    lr = 1.0 - 0.9 * k / 100
-    for p in model.parameters():
-        p.data -= lr * p.grad
-    state["graph"] = total  # alive until the next step replaces it, as in the workload
-    return float(total.data)
-
-
-def worker_unfused(steps: int, gc_on: bool) -> dict[str, Any]:
-    from autograd_mini import Value
-
-    return _micrograd_graph_steps(Value, steps, gc_on)
-
-
-def _nn_model() -> Any:
-    """The default nn.MLP 2-16-16-1 (linear node per neuron) with micrograd's weights."""
-    from autograd_mini.nn import MLP
-
-    model = MLP(SIZES[0], list(SIZES[1:]))
-    for layer, weights in zip(model.layers, initial_weights(), strict=True):
-        for neuron, ws in zip(layer.neurons, weights, strict=True):
-            for w, x in zip(neuron.w, ws, strict=True):
-                w.data = x
-            neuron.b.data = 0.0
-    return model
-
-
-def _penalty(params: list[Any]) -> Any:
-    from autograd_mini.engine import add_n
-
-    return 1e-4 * add_n([p * p for p in params])
-
-
-def _eager_nn_step(model: Any, xs: Any, ys: Any, k: int, state: dict[str, Any]) -> float:
-    """The moons step with the library's idioms: hinge, mean, an L2 penalty node."""
-    from autograd_mini import losses
-
-    params = model.parameters()
-    scores = [model(x) for x in xs]
-    total = losses.mean([losses.hinge(s, t) for s, t in zip(scores, ys, strict=True)])
-    total = total + _penalty(params)
-    for p in params:
-        p.grad = 0.0
-    total.backward()
-    lr = 1.0 - 0.9 * k / 100
-    for p in params:
-        p.data -= lr * p.grad
-    state["graph"] = total
-    return float(total.data)
-
-
-def worker_mlp(steps: int, gc_on: bool) -> dict[str, Any]:
-    xs, ys = moons()
-    model = _nn_model()
-    state: dict[str, Any] = {}
-
-    def step(k: int) -> None:
-        state["loss"] = _eager_nn_step(model, xs, ys, k, state)
-
-    times = _timed_steps(step, steps, 1, gc_on)
-    return {"times": times, "loss": state["loss"]}
-
-
-def worker_compiled(steps: int, gc_on: bool) -> dict[str, Any]:
-    from autograd_mini import losses
-    from autograd_mini.compiled import compile_loss
-
-    xs, ys = moons()
-    model = _nn_model()
-    params = model.parameters()
-    start = time.perf_counter()
-    compiled = compile_loss(model, losses.hinge, xs[0], ys[0], penalty=_penalty)
-    compile_seconds = time.perf_counter() - start
-    state: dict[str, Any] = {}
-
-    def step(k: int) -> None:
-        result = compiled(xs, ys)
-        lr = 1.0 - 0.9 * k / 100
-        for p, g in zip(params, result.grads, strict=True):
-            p.data -= lr * g
-        state["loss"] = result.loss
-
-    times = _timed_steps(step, steps, 3, gc_on)
-    return {"times": times, "loss": state["loss"], "compile_seconds": compile_seconds}
-
-
-def worker_agreement(steps: int, gc_on: bool) -> dict[str, Any]:
-    """The loss after `steps` SGD steps, eager (nn.MLP) and compiled, from the same start."""
-    from autograd_mini import losses
-    from autograd_mini.compiled import compile_loss
-
-    xs, ys = moons()
-    model = _nn_model()
-    state: dict[str, Any] = {}
-    eager = [_eager_nn_step(model, xs, ys, k, state) for k in range(steps)]
-    model = _nn_model()
-    params = model.parameters()
-    compiled = compile_loss(model, losses.hinge, xs[0], ys[0], penalty=_penalty)
-    fast = []
-    for k in range(steps):
-        result = compiled(xs, ys)
-        fast.append(result.loss)
-        lr = 1.0 - 0.9 * k / 100
-        for p, g in zip(params, result.grads, strict=True):
-            p.data -= lr * g
-    return {"eager": eager[-1], "compiled": fast[-1], "steps": steps}
-
-
-def worker_torch(steps: int, gc_on: bool) -> dict[str, Any]:
-    import torch
-
-    xs, ys = moons()
-    x = torch.tensor(xs, dtype=torch.float64)
-    t = torch.tensor(ys, dtype=torch.float64)
-    layers = []
-    for weights in initial_weights():
-        w = torch.tensor(weights, dtype=torch.float64, requires_grad=True)
-        b = torch.zeros(len(weights), dtype=torch.float64, requires_grad=True)
-        layers.append((w, b))
-    params = [p for wb in layers for p in wb]
-    state: dict[str, Any] = {}
-
-    def step(k: int) -> None:
-        h = x
-        for i, (w, b) in enumerate(layers):
-            h = h @ w.T + b
-            if i < len(layers) - 1:
-                h = torch.relu(h)
-        loss = torch.relu(1 - t * h[:, 0]).mean() + 1e-4 * sum((p * p).sum() for p in params)
-        for p in params:
-            p.grad = None
-        loss.backward()
-        lr = 1.0 - 0.9 * k / 100
-        with torch.no_grad():
-            for p in params:
-                p -= lr * p.grad
-        state["loss"] = loss.detach().item()
-
-    times = _timed_steps(step, steps, 5, gc_on)
-    return {
-        "times": times,
-        "loss": state["loss"],
-        "threads": torch.get_num_threads(),
-        "version": torch.__version__,
-    }
-
-
-def worker_chain(steps: int, gc_on: bool) -> dict[str, Any]:
-    """Bytes per result node (tracemalloc) and backward time of y = y·1.0000001 + 0.0."""
-    import tracemalloc
-
-    from autograd_mini import Value
-
-    def build() -> tuple[Value, Value]:
-        x = Value(1.0)
-        y = x
-        for _ in range(CHAIN_OPS // 2):
-            y = y * 1.0000001 + 0.0
-        return x, y
-
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    x, y = build()
-    per_node = (tracemalloc.get_traced_memory()[0] - before) / CHAIN_OPS
-    tracemalloc.stop()
-    del x, y
-    gc.collect()
-    build_start = time.perf_counter()
-    x, y = build()
-    build_seconds = time.perf_counter() - build_start
-    start = time.perf_counter()
-    y.backward()
-    backward_seconds = time.perf_counter() - start
-    expected = 1.0000001 ** (CHAIN_OPS // 2)
-    assert abs(x.grad - expected) < 1e-6 * expected, (x.grad, expected)
-    return {
-        "bytes_per_node": per_node,
-        "build_seconds": build_seconds,
-        "backward_seconds": backward_seconds,
-    }
-
-
-def worker_micrograd_memory(steps: int, gc_on: bool) -> dict[str, Any]:
-    """micrograd's bytes per node on a shorter chain (its recursive backward cannot do 1M)."""
-    import tracemalloc
-
-    from micrograd.engine import Value
-
-    n = 100_000
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    y = Value(1.0)
-    for _ in range(n // 2):
-        y = y * 1.0000001 + 0.0
-    per_node = (tracemalloc.get_traced_memory()[0] - before) / n
-    tracemalloc.stop()
-    return {"bytes_per_node": per_node}
-
-
-WORKERS = {name[len("worker_") :]: f for name, f in globals().items() if name.startswith("worker_")}
-
-
-# -- the driver ---------------------------------------------------------------------------------
-
-
-def run_worker(name: str, steps: int = 0, gc_on: bool = True) -> dict[str, Any]:
-    command = [sys.executable, str(Path(__file__)), "--worker", name, str(steps), str(int(gc_on))]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
-    if done.returncode != 0 and name in REFERENCES and "ModuleNotFoundError" in done.stderr:
-        print(f"note: {REFERENCES[name]} is not installed; its column is left empty")
-        return {"missing": REFERENCES[name], "ms": math.nan}
+def run_job(spec: dict[str, Any]) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__)), "--worker", json.dumps(spec)]
+    env = os.environ | ONE_THREAD
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"benchmark worker {name} failed:\n{done.stderr}")
+        raise RuntimeError(f"benchmark job {spec} failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    if "times" in result:
-        result["ms"] = 1000 * statistics.median(result["times"])
-        del result["times"]
     return result
 
 
-def import_time(repeats: int = 9) -> dict[str, Any]:
-    """Median wall time of a fresh ``import autograd_mini`` minus a bare interpreter."""
-
-    def median_run(code: str) -> float:
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
-
-    bare = median_run("pass")
-    with_import = median_run("import autograd_mini")
-    probe = (
-        "import sys, autograd_mini; "
-        "print(','.join(m for m in ('numpy', 'torch', 'graphviz', 'matplotlib', 'tqdm', "
-        "'sklearn') if m in sys.modules))"
-    )
-    heavy = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
-    ).stdout.strip()
-    report = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import autograd_mini"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stderr
-    cumulative = [
-        int(line.split("|")[1])
-        for line in report.splitlines()
-        if line.rstrip().endswith(" autograd_mini")
-    ]
-    return {
-        "ms": 1000 * (with_import - bare),
-        "importtime_ms": cumulative[-1] / 1000 if cumulative else None,
-        "heavy_modules_imported": heavy.split(",") if heavy else [],
-    }
+def versions() -> dict[str, str | None]:
+    found: dict[str, str | None] = {}
+    for dist in DISTRIBUTIONS:
+        try:
+            found[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            found[dist] = None
+    return found
 
 
 def machine() -> dict[str, Any]:
@@ -375,98 +177,234 @@ def machine() -> dict[str, Any]:
                 break
     except OSError:
         pass
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "system": f"{platform.system()} {platform.release()}",
+        "load_average_at_start": list(load) if load else None,
+        "versions": versions(),
     }
 
 
-def main(quick: bool = False) -> dict[str, Any]:
-    steps = {k: max(2, v // 5) if quick else v for k, v in STEPS.items()}
-    results: dict[str, Any] = {"machine": machine(), "steps": steps}
-    for gc_on in (True, False):
-        mode = "gc_on" if gc_on else "gc_paused"
-        results[mode] = {
-            name: run_worker(name, steps[name], gc_on)
-            for name in ("micrograd", "unfused", "mlp", "compiled", "torch")
-        }
-    results["agreement"] = run_worker("agreement", 100)
-    results["chain"] = run_worker("chain")
-    results["chain_micrograd"] = run_worker("micrograd_memory")
-    results["import"] = import_time(5 if quick else 9)
-    results["targets"] = targets(results)
-    print_table(results)
-    out = HERE / "results.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nwrote {out.relative_to(ROOT)}")
+def import_time(repeats: int) -> dict[str, Any]:
+    """Median wall time of a fresh ``import autograd_mini`` minus a bare interpreter."""
+
+    def median_run(code: str) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    probe = (
+        "import sys, autograd_mini; print(','.join(m for m in ('numpy', 'torch', 'graphviz',"
+        " 'matplotlib', 'hypothesis') if m in sys.modules))"
+    )
+    heavy = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.strip()
+    return {
+        "ms": 1000 * (median_run("import autograd_mini") - median_run("pass")),
+        "heavy_modules_imported": heavy.split(",") if heavy else [],
+    }
+
+
+# -- the driver -------------------------------------------------------------------------------
+
+
+class Plan(NamedTuple):
+    rounds: int
+    steps: dict[str, dict[str, int]]
+    sizes: tuple[int, ...]
+    budget: int  # nodes built per scaling measurement (small sizes are repeated)
+    agreement_steps: int
+    import_repeats: int
+
+
+def plan(profile: str) -> Plan:
+    """What a profile runs: full (``make bench``), quick, or smoke (the harness end to end in
+    a few seconds, for tests/test_benchmarks.py)."""
+    if profile == "smoke":
+        return Plan(2, {"moons": {"mlp": 1, "compiled": 2}}, (1_000, 4_000), 8_000, 3, 1)
+    if profile == "quick":
+        steps = {t: {e: max(1, n // 5) for e, n in es.items()} for t, es in STEPS.items()}
+        return Plan(2, steps, SCALING_SIZES[:3], 100_000, 100, 3)
+    return Plan(5, STEPS, SCALING_SIZES, 200_000, 100, 9)
+
+
+def jobs_of_round(steps: dict[str, dict[str, int]], rng: random.Random) -> list[dict[str, Any]]:
+    jobs = []
+    for task, by_engine in steps.items():
+        for engine, n in by_engine.items():
+            modes = (True, False) if task == "moons" else (True,)
+            jobs += [{"task": task, "engine": engine, "steps": n, "gc": gc} for gc in modes]
+    rng.shuffle(jobs)
+    return jobs
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description="autograd-mini's benchmark")
+    parser.add_argument("--quick", action="store_true", help="2 rounds, fewer steps")
+    parser.add_argument("--smoke", action="store_true", help="the harness in a few seconds")
+    parser.add_argument("--rounds", type=int, help="rounds (default 5)")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json", help="JSON file")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the shuffled order")
+    args = parser.parse_args(argv)
+    profile = "smoke" if args.smoke else "quick" if args.quick else "full"
+    p = plan(profile)
+    rounds, steps = args.rounds or p.rounds, p.steps
+    rng = random.Random(args.seed)
+    started = time.time()
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "settings": {
+            "profile": profile,
+            "rounds": rounds,
+            "steps": steps,
+            "seed": args.seed,
+            "environment": ONE_THREAD,
+        },
+        "started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+    }
+    raw: list[dict[str, Any]] = []
+    skipped: dict[str, str] = {}
+    for r in range(rounds):
+        for job in jobs_of_round(steps, rng):
+            if job["engine"] in skipped:
+                continue
+            out = run_job(job)
+            if "skipped" in out:
+                skipped[job["engine"]] = out["skipped"]
+                print(f"note: {LABELS[job['engine']]}: {out['skipped']}; its rows are skipped")
+                continue
+            raw.append({"round": r, **job, **out})
+        print(f"round {r + 1}/{rounds} done ({time.time() - started:.0f} s)", flush=True)
+    results["skipped"] = skipped
+    results["raw"] = raw
+    results["tables"] = tables(raw, rounds)
+    results["agreement"] = checks(raw, run_job({"task": "agreement", "steps": p.agreement_steps}))
+    results["scaling"] = [
+        run_job({"task": "scaling", "n": n, "gc": gc, "budget": p.budget}) | {"gc": MODES[gc]}
+        for n in p.sizes
+        for gc in (True, False)
+    ]
+    results["import"] = import_time(p.import_repeats)
+    results["seconds"] = time.time() - started
+    print_tables(results)
+    tmp = args.out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    tmp.replace(args.out)  # atomic
+    print(f"\nwrote {args.out}")
     return results
 
 
-def targets(r: dict[str, Any]) -> dict[str, Any]:
-    on = r["gc_on"]
-    micro = on["micrograd"]["ms"]
-    agree = r["agreement"]
+def tables(raw: list[dict[str, Any]], rounds: int) -> dict[str, Any]:
+    """Per task and collector mode: the per-round seconds, summarized with their ratios."""
+    out: dict[str, Any] = {}
+    tasks = sorted({j["task"] for j in raw})
+    for task in tasks:
+        for gc_on, mode in MODES.items():
+            per_round: list[dict[str, float]] = [{} for _ in range(rounds)]
+            for j in raw:
+                if j["task"] == task and j["gc"] == gc_on:
+                    per_round[j["round"]][j["engine"]] = j["seconds"]
+            if not any(per_round):
+                continue
+            refs = {"time_over_torch": "time:torch"}
+            if task == "moons":
+                refs["speedup_over_micrograd"] = "speedup:micrograd"
+            out.setdefault(task, {})[mode] = summarize(per_round, refs)
+    return out
+
+
+def checks(raw: list[dict[str, Any]], agree: dict[str, Any]) -> dict[str, Any]:
+    """Do the engines compute the same thing? The moons loss at step 1 of every engine
+    (same initial weights), the second-order checksums, eager vs compiled after 100 steps."""
+    first = {j["engine"]: j["first_loss"] for j in raw if j["task"] == "moons"}
+    first_deep = {j["engine"]: j["first_loss"] for j in raw if j["task"] == "deep"}
+    sums = {
+        task: {j["engine"]: j["checksum"] for j in raw if j["task"] == task}
+        for task in ("hvp", "hessian")
+    }
     relative = abs(agree["compiled"] - agree["eager"]) / abs(agree["eager"])
     return {
-        "a_unfused_speedup": micro / on["unfused"]["ms"],
-        "b_mlp_speedup": micro / on["mlp"]["ms"],
-        "c_compiled_over_torch": on["compiled"]["ms"] / on["torch"]["ms"],
-        "c_loss_relative_difference_after_100_steps": relative,
-        "d_bytes_per_node": r["chain"]["bytes_per_node"],
-        "e_import_ms": r["import"]["ms"],
+        "moons_first_step_loss": first,
+        "deep_first_step_loss": first_deep,
+        "second_order_checksums": sums,
+        "eager_vs_compiled_after_100_steps": agree | {"relative_difference": relative},
     }
 
 
-def print_table(r: dict[str, Any]) -> None:
+def print_tables(r: dict[str, Any]) -> None:
     m = r["machine"]
-    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['implementation']} {m['python']}")
-    print(f"{'moons step (100 points, MLP 2-16-16-1)':<44}{'GC on':>16}{'GC paused':>20}")
-    rows = [
-        ("micrograd 0.1.0", "micrograd"),
-        ("(a) ours, unfused (micrograd's graph)", "unfused"),
-        ("(b) ours, nn.MLP (linear node/neuron)", "mlp"),
-        ("(c) ours, compiled (NumPy)", "compiled"),
-        ("PyTorch CPU float64, batched", "torch"),
-    ]
-    for label, key in rows:
-        cells = []
-        for mode in ("gc_on", "gc_paused"):
-            ms = r[mode][key]["ms"]
-            ratio = r[mode]["micrograd"]["ms"] / ms
-            cells.append(
-                f"{ms:9.2f} ms {ratio:5.1f}×" if key != "micrograd" else f"{ms:9.1f} ms   1×"
-            )
-        print(f"{label:<44}{cells[0]:>16}{cells[1]:>20}")
-    t = r["targets"]
-    torch_ms = r["gc_on"]["torch"]["ms"]
-    print(f"  (× = speed-up over micrograd in the same column; PyTorch {torch_ms:.3f} ms/step,")
-    print(f"   {r['gc_on']['torch'].get('threads', '?')} threads)")
-    agree = r["agreement"]
+    v = {k: x for k, x in m["versions"].items() if x}
+    print(f"\nmachine: {m['cpu']}, {m['cores']} cores, CPython {m['python']}")
+    print("versions: " + ", ".join(f"{k} {x}" for k, x in v.items()))
+    print(f"rounds: {r['settings']['rounds']} (shuffled order); median (min–max) of per-round")
+    print("ratios. A shared 2-core machine varies by ±50% from run to run.\n")
+    t = r["tables"]
+    order = ["micrograd", "expand", "mlp", "compiled", "ours", "mygrad", "torch", "jax"]
+    if "moons" in t:
+        print("moons step (100 points, MLP 2-16-16-1, one SGD step)")
+        print(
+            f"{'engine':<54}{'GC on: ms':>10}  {'speed-up over micrograd':<22} "
+            f"{'time ÷ PyTorch':<22}{'GC paused: ms':>14}  {'speed-up':<22} {'÷ PyTorch':<22}"
+        )
+        for e in order:
+            if e not in t["moons"].get("gc_on", {}):
+                continue
+            line = f"{LABELS[e]:<54}"
+            for mode in MODES.values():
+                row = t["moons"].get(mode, {}).get(e, {})
+                line += f"{row['ms']['median']:>10.3f}  " if row else f"{'—':>10}  "
+                line += f"{fmt(row.get('speedup_over_micrograd')):<22} "
+                line += f"{fmt(row.get('time_over_torch')):<22}"
+            print(line)
+    titles = {
+        "deep": "deep MLP 2-64-64-64-1, 256 points, one SGD step (GC on)",
+        "hvp": "second order: hvp, MLP 2-8-8-1 tanh, 100 points, 105 weights (GC on)",
+        "hessian": "second order: hessian, same MLP (GC on)",
+    }
+    for task, title in titles.items():
+        if task not in t:
+            continue
+        print(f"\n{title}\n{'engine':<54}{'ms':>12}  time ÷ PyTorch")
+        for e in order:
+            row = t[task]["gc_on"].get(e)
+            if row:
+                ratio = fmt(row.get("time_over_torch"))
+                print(f"{LABELS[e]:<54}{row['ms']['median']:>12.3f}  {ratio}")
+    a = r["agreement"]
+    e = a["eager_vs_compiled_after_100_steps"]
     print(
-        f"(c) compiled / PyTorch time: {t['c_compiled_over_torch']:.2f}×; loss after 100 steps "
-        f"eager {agree['eager']:.15g}, compiled {agree['compiled']:.15g} "
-        f"(relative difference {t['c_loss_relative_difference_after_100_steps']:.1e})"
+        f"\nloss after {e['steps']} steps: eager {e['eager']!r}, compiled {e['compiled']!r} "
+        f"(relative difference {e['relative_difference']:.1e})"
     )
-    c = r["chain"]
-    print(
-        f"(d) 1,000,000-op chain: {c['bytes_per_node']:.1f} bytes/node "
-        f"(micrograd {r['chain_micrograd'].get('bytes_per_node', math.nan):.0f}), "
-        f"build {c['build_seconds']:.2f} s, backward {c['backward_seconds']:.2f} s"
-    )
+    losses = a["moons_first_step_loss"]
+    if losses:
+        lo, hi = min(losses.values()), max(losses.values())
+        print(f"moons loss at step 1, all engines: {lo!r} … {hi!r} (spread {hi - lo:.1e})")
+    print("\nscaling: the chain y = y·1.0000001 + 0.0 (µs per node; bytes kept per node)")
+    print(f"{'nodes':>10} {'collector':<10} {'forward':>9} {'backward':>9} {'bytes':>7}")
+    for s in r["scaling"]:
+        print(
+            f"{s['nodes']:>10,} {s['gc']:<10} {s['forward_us_per_node']:>9.3f} "
+            f"{s['backward_us_per_node']:>9.3f} {s['bytes_per_node']:>7.1f}"
+        )
     imp = r["import"]
     heavy = ", ".join(imp["heavy_modules_imported"]) or "none"
-    print(
-        f"(e) import autograd_mini: {imp['ms']:.1f} ms (-X importtime: "
-        f"{imp['importtime_ms']} ms); heavy modules imported: {heavy}"
-    )
+    print(f"\nimport autograd_mini: {imp['ms']:.1f} ms; heavy modules imported: {heavy}")
+    if r["skipped"]:
+        print("skipped: " + "; ".join(f"{LABELS[k]}: {x}" for k, x in r["skipped"].items()))
+    print(f"whole run: {r['seconds']:.0f} s")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        name, steps_arg, gc_arg = sys.argv[2], int(sys.argv[3]), bool(int(sys.argv[4]))
-        print(json.dumps(WORKERS[name](steps_arg, gc_arg)))
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        print(json.dumps(worker(json.loads(sys.argv[2]))))
     else:
-        main(quick="--quick" in sys.argv)
+        main()

@@ -414,3 +414,34 @@ def test_graph_whose_layout_would_take_minutes_is_one_clear_line(
     assert len(err.strip().splitlines()) == 1
     assert "bends" in err and "Draw a part of it" in err
     assert not target.exists()
+
+
+def test_activation_and_subcommand_choices_come_from_the_registries(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from autograd_mini import activations
+    from autograd_mini.cli.parser import COMMANDS
+
+    parser = cli.build_parser()
+    for name in activations.names():
+        assert parser.parse_args(["train", "--activation", name]).activation == name
+    code, out, _ = run(["train", "--help"], capsys)
+    assert code == 0 and "{" + ",".join(activations.names()) + "}" in out
+    code, _, err = run(["train", "--activation", "swish"], capsys)
+    assert code == 2 and "invalid choice: 'swish'" in err
+    by_name = {c.NAME: c for c in COMMANDS}
+    for name in ("walkthrough", "train", "vanishing", "graph", "demo"):
+        args = parser.parse_args([name, "a"] if name == "graph" else [name])
+        assert args.handler is by_name[name].run
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    for module in ("autograd_mini", "autograd_mini.cli"):
+        done = subprocess.run(
+            [sys.executable, "-m", module, "graph", "a*a", "--at", "a=3", "-o", "x.txt"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2 and done.stdout == ""
+        assert done.stderr.startswith("autograd-mini graph: error: -o 'x.txt'")

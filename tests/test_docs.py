@@ -109,6 +109,7 @@ PUBLIC_MODULES = [
     "autograd_mini.ops",
     "autograd_mini.nn",
     "autograd_mini.modelfile",
+    "autograd_mini.activations",
     "autograd_mini.experiments",
     "autograd_mini.losses",
     "autograd_mini.optim",

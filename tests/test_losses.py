@@ -182,3 +182,39 @@ class TestBinaryAndHinge:
         m.backward()
         assert m.data == 3.0 and m.op == "mul" and m.parents[0].op == "sum"
         assert [x.grad for x in xs] == [1 / 3] * 3
+
+
+class TestRegistry:
+    def test_builtin_records(self) -> None:
+        from autograd_mini import losses
+
+        assert losses.names() == ("mse", "cross_entropy", "hinge", "bce")
+        rules = {name: losses.get(name).accuracy for name in losses.names()}
+        assert rules == {
+            "mse": None,
+            "cross_entropy": losses.class_correct,
+            "hinge": losses.sign_correct,
+            "bce": losses.logit_correct,
+        }
+        assert losses.get("hinge")(Value(0.25), 1.0).data == 0.75  # a record calls its function
+        assert losses.find(cross_entropy) is losses.get("cross_entropy")
+        assert losses.find(losses.get("bce")) is losses.get("bce")
+        assert losses.find(lambda y, t: y) is None
+
+    def test_accuracy_rules(self) -> None:
+        from autograd_mini.losses import class_correct, logit_correct, sign_correct
+
+        assert sign_correct(0.3, 1) and sign_correct(-0.3, -1) and not sign_correct(0.3, -1)
+        assert logit_correct(0.1, 1.0) and logit_correct(-0.1, 0.0) and not logit_correct(0.1, 0.2)
+        assert class_correct([0.1, 2.0, -1.0], 1) and not class_correct([0.1, 2.0, -1.0], 0)
+        assert class_correct([3.0, 2.0], [1.0, 0.0]) and not class_correct([3.0, 2.0], [0.0, 1.0])
+
+    def test_bad_names_and_records(self) -> None:
+        from autograd_mini import losses
+
+        with pytest.raises(ValueError, match=r"unknown loss 'l1'; choose one of \['mse'"):
+            losses.get("l1")
+        with pytest.raises(ValueError, match="'mse' is already registered"):
+            losses.register(losses.Loss("mse", mse, None, "again"))
+        with pytest.raises(TypeError, match="expected a Loss, got function"):
+            losses.register(mse)  # type: ignore[arg-type]

@@ -408,3 +408,44 @@ def test_micrograd_notebook_loop_runs_unchanged_and_matches_micrograd() -> None:
     assert [v for v, _ in history] == pytest.approx([v for v, _ in ref_history], rel=1e-12)
     assert params == pytest.approx(ref_params, rel=1e-9, abs=1e-12)
     assert history[-1][0] < history[0][0]
+
+
+class TestJupyterDisplay:
+    """``_repr_mimebundle_`` is IPython's display hook: viz's drawing, or the plain repr."""
+
+    def test_uses_viz_mimebundle_when_it_exists(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from autograd_mini import viz
+
+        seen: list[object] = []
+
+        def fake(module: object) -> dict[str, str]:
+            seen.append(module)
+            return {"text/html": "<svg>drawn</svg>", "text/plain": "drawn"}
+
+        monkeypatch.setattr(viz, "mimebundle", fake, raising=False)
+        model = MLP(2, [2, 1], seed=0)
+        assert model._repr_mimebundle_() == {"text/html": "<svg>drawn</svg>", "text/plain": "drawn"}
+        assert model.layers[0]._repr_mimebundle_(include=["text/html"])["text/plain"] == "drawn"
+        assert seen == [model, model.layers[0]]
+
+    def test_falls_back_to_repr_without_viz_mimebundle(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from autograd_mini import viz
+
+        monkeypatch.delattr(viz, "mimebundle", raising=False)
+        model = MLP(2, [2, 1], seed=0)
+        assert model._repr_mimebundle_() == {"text/plain": repr(model)}
+        neuron = Neuron(3, "tanh", seed=0)
+        assert neuron._repr_mimebundle_() == {"text/plain": "TanhNeuron(3)"}
+
+    def test_falls_back_to_repr_when_viz_cannot_be_imported(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import sys
+
+        monkeypatch.setitem(sys.modules, "autograd_mini.viz", None)  # import raises ImportError
+        layer = Layer(2, 2, seed=0)
+        assert layer._repr_mimebundle_() == {
+            "text/plain": "Layer of [ReLUNeuron(2), ReLUNeuron(2)]"
+        }

@@ -157,7 +157,7 @@ def _mutations() -> list[tuple[str, Any, str]]:
         ("no nouts", drop(["architecture", "nouts"]), "missing key 'nouts' in architecture"),
         ("no layers", drop(["layers"]), "missing key 'layers'"),
         ("no biases", drop(["layers", 1, "biases"]), "missing key 'biases' in layers.1."),
-        ("bad activation", set_(["architecture", "activation"], "gelu"), "'gelu' is not one"),
+        ("bad activation", set_(["architecture", "activation"], "softmax"), "'softmax' is not one"),
         ("zero width", set_(["architecture", "nouts", 0], 0), r"nouts\[0\] must be a positive"),
         ("too few layers", drop(["layers", 2]), "'layers' has 2 entries, the architecture needs 3"),
         ("short row", drop(["layers", 0, "weights", 1, 2]), r"weights\[1\] has 2 entries"),

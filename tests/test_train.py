@@ -408,3 +408,41 @@ def test_importing_the_package_and_train_does_not_import_tqdm() -> None:
         "assert not heavy, heavy\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+class TestLossRegistry:
+    def test_train_reads_the_loss_registry(self) -> None:
+        from autograd_mini import train
+
+        assert train.LOSSES is losses.REGISTRY
+
+    def test_a_registered_loss_brings_its_accuracy_rule(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """One record: fit and evaluate find the loss by name, and its rule decides accuracy
+        (here: correct when the output is within 0.5 of the target)."""
+        monkeypatch.setattr(losses, "REGISTRY", dict(losses.REGISTRY))
+
+        def abs_error(y: Any, t: Any) -> Value:
+            return abs(y - t)
+
+        def near(y: Any, t: Any) -> bool:
+            return abs(float(y) - float(t)) < 0.5
+
+        losses.register(losses.Loss("abs_error", abs_error, near, "|y − t|"))
+        model = MLP(1, [1], seed=0)
+        xs, ys = [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]  # t = 2x + 1
+        opt = SGD(model.parameters(), lr=0.05)
+        h = fit(model, xs, ys, loss="abs_error", optimizer=opt, epochs=300, progress=False)
+        assert h.accuracy[0] < 1.0 and h.accuracy[-1] == 1.0
+        loss, accuracy = evaluate(model, xs, ys, loss="abs_error")
+        assert accuracy == 1.0 and loss < 0.5
+        # the function itself finds the same record, hence the same rule
+        assert evaluate(model, xs, ys, loss=abs_error) == (loss, accuracy)
+
+    def test_passing_a_registered_function_is_the_same_as_its_name(self) -> None:
+        xs, ys = datasets.moons(n=20, seed=1)
+        by_name = fit(MLP(2, [4, 1], seed=0), xs, ys, loss="hinge", epochs=3, progress=False)
+        by_fn = fit(MLP(2, [4, 1], seed=0), xs, ys, loss=losses.hinge, epochs=3, progress=False)
+        assert by_name.accuracy == by_fn.accuracy and len(by_name.accuracy) == 3
+        assert by_name.loss == by_fn.loss

@@ -119,12 +119,12 @@ def test_explain_notes_accumulated_leaf_grads(ex: dict[str, Value]) -> None:
 
 def test_backprop_table_rows_follow_the_backward_order(ex: dict[str, Value]) -> None:
     table = backprop_table(ex["L"])
-    assert [r.name for r in table][:3] == ["L", "v₁₇", "y"]
+    assert [r.name for r in table][:3] == ["L", "20 − y", "y"]
     assert len(table) == 18
     rows = {r.name: r for r in table}
     assert rows["w₁"].grad == 286 and rows["w₂"].grad == 156 and rows["u₁₁"].grad == 78
     assert dict(rows["u₁₁"].local)["w₂"] == 2.0
-    assert rows["v₁₇"].op == "20 −" and rows["L"].op == "^ 2"
+    assert rows["20 − y"].op == "20 −" and rows["L"].op == "^ 2"
     # Every visited node's grad is complete: its consumers were all visited before it.
     seen: set[int] = set()
     for r in table:
@@ -151,23 +151,28 @@ def test_dot_source_of_the_worked_example(ex: dict[str, Value]) -> None:
     src = draw_graph(ex["L"]).source
     for text in ("data 11", "data 33", "data 169", "grad 26", "grad 286", "grad 156"):
         assert text in src
-    assert "δ = ∂L/∂u = 78" in src  # u₁₁
-    assert "δ = ∂L/∂u = 26" in src  # y, the output neuron without activation
-    assert "∂L/∂w₁ = h·δ = 11 × 26 = 286" in src
-    assert "∂L/∂w₂ = h·δ = 2 × 78 = 156" in src
+    # The chapter's recursion δ_j = f′(u_j) Σ w·δ at u₁₁, two short lines per box.
+    assert "δ₁₁ = f′(u₁₁) · w₁ · δ_y<" in src and ">= 1 × 3 × 26 = 78<" in src
+    assert "δ_y = ∂L/∂y<" in src and ">= (-1) × (-26) = 26<" in src  # the output neuron
+    assert "∂L/∂w₁ = h₁₁ · δ_y<" in src and ">= 11 × 26 = 286<" in src
+    assert "∂L/∂w₂ = x₁ · δ₁₁<" in src and ">= 2 × 78 = 156<" in src
+    assert "∂L/∂x₁ = w₂ · δ₁₁<" in src  # an input: Σ w·δ over the neurons reading it
     assert "<B>w₂</B>" in src and "<B>u₁₁</B>" in src  # subscripts
-    assert ">-26</FONT>" in src  # local derivative d(d²)/dd = 2·(−13) on an edge
-    assert "20 −" in src and "^ 2" in src  # constants shown with their op
+    assert "<I>20 − y</I>" in src and "^ 2" in src  # named by its expression; op shown
+    assert ">-26</FONT>" not in src  # compact: no numbers on edges
+    full = draw_graph(ex["L"], detail="full").source
+    assert ">-26</FONT>" in full  # local derivative d(d²)/dd = 2·(−13) at an edge's head
+    assert "δ₁₁ = f′(u₁₁) · w₁ · δ_y = 1 × 3 × 26 = 78" in full and "20 −" in full
     assert "|grad| (log scale)" in src and "not yet computed" not in src
 
 
 def test_expanded_neurons_get_delta_and_h_delta(ex: dict[str, Value]) -> None:
     exp = worked_example(expanded=True)
     exp["L"].backward()
-    src = draw_graph(exp["L"]).source
-    assert "δ = ∂L/∂u = 78" in src
-    assert "∂L/∂w₁ = h·δ = 11 × 26 = 286" in src
-    assert "∂L/∂w₂ = h·δ = 2 × 78 = 156" in src
+    src = draw_graph(exp["L"], detail="full").source
+    assert "δ₁₁ = ∂L/∂u₁₁ = ∂h₁₁/∂u₁₁ · ∂L/∂h₁₁ = 1 × 78 = 78" in src
+    assert "∂L/∂w₁ = h₁₁ · δ_y = 11 × 26 = 286" in src
+    assert "∂L/∂w₂ = x₁ · δ₁₁ = 2 × 78 = 156" in src
 
 
 def test_before_backward_grads_are_not_yet_computed(ex: dict[str, Value]) -> None:
@@ -189,7 +194,9 @@ def test_weight_equation_is_left_out_when_it_would_be_wrong(ex: dict[str, Value]
 
 def test_show_flags(ex: dict[str, Value]) -> None:
     ex["L"].backward()
-    src = draw_graph(ex["L"], show_grad=False, show_delta=False, show_local=False).source
+    src = draw_graph(
+        ex["L"], detail="full", show_grad=False, show_delta=False, show_local=False
+    ).source
     assert "grad 286" not in src and "δ =" not in src and ">-26</FONT>" not in src
     assert "data 169" in src
     assert "rankdir=TB" in draw_graph(ex["L"], rankdir="TB").source
@@ -223,7 +230,7 @@ def test_worked_example_renders_to_svg_png_pdf_dot(ex: dict[str, Value], tmp_pat
     svg = render(graph, tmp_path / "we.svg")
     root = ET.parse(svg).getroot()
     texts = "".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
-    assert "∂L/∂w₁ = h·δ = 11 × 26 = 286" in texts and "data 169" in texts
+    assert "∂L/∂w₁ = h₁₁ · δ_y= 11 × 26 = 286" in texts and "data 169" in texts
     png = render(graph, tmp_path / "we.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     assert render(graph, tmp_path / "we.pdf").read_bytes().startswith(b"%PDF")
@@ -293,8 +300,9 @@ def test_draw_network_shows_u_h_weights_and_delta_after_backward() -> None:
     loss.backward()
     after = draw_network(model).source
     neuron = model.layers[1][0]  # type: ignore[attr-defined]
-    assert f"δ = {neuron.u.grad:.4g}" in after
-    assert "∂L/∂w = " in after and "after backward()" in after
+    assert f"δ_y = {neuron.u.grad:.4g}" in after  # the output neuron's δ
+    assert "∂𝓛/∂w₁₁ = " in after and "after backward()" in after
+    assert "thicker edge: larger |w|" in after and "numbering: w_ljk" in after  # legend
     assert after.count("style=invis") == 2  # x₁ above x₂, neuron 1 above neuron 2
     bare = draw_network(model, edge_labels=False).source
     assert "w₁₁ = 0.5" not in bare and "∂L/∂w" not in bare and "penwidth" in bare
@@ -307,17 +315,17 @@ def test_draw_network_with_autograd_mini_nn() -> None:
     loss.backward()
     src = draw_network(model).source
     first = model.neurons_by_layer()[0][0]
-    assert f"δ = {first.delta:.4g}" in src
+    assert f"δ₁₁ = {first.delta:.4g}" in src
     assert "x₁<BR/>1.5" in src
     graph = draw_graph(loss).source
     assert "cluster_layer1_neuron3" in graph and "cluster_layer2_neuron1" in graph
-    assert f"δ = ∂L/∂u = {first.delta:.4g}" in graph
+    assert "δ₁₁ = f′(u₁₁) · w₂₁₁ · δ₂₁<" in graph and f">= {first.delta:.4g}<" in graph
 
 
 def test_grads_from_create_graph_are_drawn_as_numbers(ex: dict[str, Value]) -> None:
     ex["L"].backward(create_graph=True)
     src = draw_graph(ex["L"]).source
-    assert "grad 286" in src and "∂L/∂w₁ = h·δ = 11 × 26 = 286" in src
+    assert "grad 286" in src and "∂L/∂w₁ = h₁₁ · δ_y<" in src and "= 11 × 26 = 286<" in src
 
 
 def test_a_failing_dot_gives_one_clear_error(
@@ -364,6 +372,7 @@ def test_shades_spread_over_the_palette_when_grads_span_few_decades() -> None:
     x = Value(1.0, "x")
     mid = x * 10
     loss = mid * 10
+    mid.label, loss.label = "v", "L"
     loss.backward()
     src = draw_graph(loss).source
     fills = {name: re.search(r'BGCOLOR="(#\w+)"', line) for name, line in _lines(src).items()}
@@ -376,7 +385,7 @@ def _lines(src: str) -> dict[str, str]:
     """Each value node's DOT line by the first letter of its label (x, v, L)."""
     found = {}
     for line in src.splitlines():
-        m = re.search(r"<TD><B>(?:<I>)?(\w)", line)
+        m = re.search(r"<TD[^>]*><B>(?:<I>)?(\w)", line)
         if m and "BGCOLOR" in line:
             found.setdefault(m.group(1), line)
     return found

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograd_mini import activations
 from autograd_mini.cli.arguments import bounded, dataset_names, hidden_sizes, out_option, seed_type
 from autograd_mini.cli.output import UsageError, missing_dependency, prepare_out
 from autograd_mini.experiments import (
@@ -61,7 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--activation",
-        choices=("relu", "sigmoid", "tanh"),
+        choices=activations.names(),
         default="relu",
         help="hidden layers' activation f (default: relu; the output layer is linear)",
     )

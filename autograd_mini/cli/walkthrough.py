@@ -155,7 +155,7 @@ def more_steps(report: Report, steps: int, lr: float, lang: str = "en") -> list[
 
 def run(args: argparse.Namespace, report: Report) -> None:
     """The chapter's worked example, Steps 1–3, then more steps; graph and stepper page."""
-    from autograd_mini.viz import draw_graph
+    from autograd_mini.viz import draw_graph, draw_worked_example_network
 
     lang = i18n.check_lang(getattr(args, "lang", "en"))
     out = prepare_out(args.out)
@@ -177,4 +177,6 @@ def run(args: argparse.Namespace, report: Report) -> None:
     fresh = chapter.build()
     fresh.loss.backward()
     draw(report, draw_graph(fresh.loss), out / "walkthrough_graph.svg", "annotated graph")
+    network = draw_worked_example_network(fresh)
+    draw(report, network, out / "walkthrough_network.svg", "the chapter's 3-2-1 network")
     stepper(report, fresh.loss, out / "walkthrough_stepper.html", "The chapter's worked example")

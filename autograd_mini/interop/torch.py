@@ -3,8 +3,12 @@
 ``to_torch(mlp)`` builds ``Linear(n₀, n₁), f, Linear(n₁, n₂), f, …, Linear(n_(L−1), n_L)``
 (plus the output activation when it is not linear) in float64, with
 ``Linear.weight[j, i] = w_lji`` and ``Linear.bias[j] = b_lj`` (0-based j, i there), so both
-compute the same u = Wh + b and h = f(u): the outputs agree to rounding. Activations map to
-``nn.ReLU``, ``nn.Sigmoid``, ``nn.Tanh``; a linear layer has none.
+compute the same u = Wh + b and h = f(u): the outputs agree to rounding. Each activation maps
+to the ``torch.nn`` module its :class:`~autograd_mini.activations.Activation` record names
+(``nn.ReLU``, ``nn.Sigmoid``, ``nn.Tanh``, ``nn.Softplus``, …), built with the record's
+settings and read back only with them (``nn.Softplus(beta=2)`` is not autograd-mini's
+softplus); a linear layer has none, and an activation torch has no module for is a
+``ValueError``.
 
 ``from_torch(sequential)`` reads the same shape back: ``nn.Linear`` layers, each optionally
 followed by one of those activations (``nn.Identity`` is skipped, ``nn.Flatten`` is not
@@ -21,11 +25,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from autograd_mini import activations
 from autograd_mini.nn import MLP
 
 __all__ = ["from_torch", "to_torch"]
-
-_TORCH_ACTIVATIONS = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}
 
 
 def _torch() -> Any:
@@ -36,6 +39,15 @@ def _torch() -> Any:
             "the PyTorch hand-over needs torch; install it with: "
             "pip install 'autograd-mini[torch]' (the CPU build is enough)"
         ) from error
+
+
+def _torch_module(activation: activations.Activation, torch: Any) -> Any:
+    """A fresh torch.nn module computing ``activation``."""
+    if activation.torch_class is None:
+        raise ValueError(
+            f"to_torch: activation {activation.name!r} has no torch.nn module to hand over"
+        )
+    return getattr(torch.nn, activation.torch_class)(**activation.torch_kwargs)
 
 
 def to_torch(model: MLP) -> Any:
@@ -53,17 +65,32 @@ def to_torch(model: MLP) -> Any:
             )
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
-        activation = model.output_activation if k == last else model.activation
-        if activation != "linear":
-            modules.append(getattr(torch.nn, _TORCH_ACTIVATIONS[activation])())
+        activation = activations.get(model.output_activation if k == last else model.activation)
+        if activation.op is not None:
+            modules.append(_torch_module(activation, torch))
     return torch.nn.Sequential(*modules)
 
 
-def _activation_name(module: Any, torch: Any) -> str | None:
-    for name, cls in _TORCH_ACTIVATIONS.items():
-        if type(module) is getattr(torch.nn, cls):  # exact: a subclass may compute anything
-            return name
+def _activation_name(module: Any, torch: Any, what: str) -> str | None:
+    """The registered activation whose torch class is exactly ``type(module)``, else None; a
+    ValueError when the class matches but the module's settings compute something else."""
+    for activation in activations.REGISTRY.values():
+        cls = getattr(torch.nn, activation.torch_class or "", None)
+        if cls is None or type(module) is not cls:
+            continue
+        expected = cls(**activation.torch_kwargs).extra_repr()
+        if module.extra_repr() != expected:
+            raise ValueError(
+                f"{what} has settings ({module.extra_repr()[:60]}) that autograd-mini's "
+                f"{activation.name!r} does not compute (it is {cls.__name__}({expected}))"
+            )
+        return activation.name
     return None
+
+
+def _supported(torch: Any) -> str:
+    classes = [a.torch_class for a in activations.REGISTRY.values() if a.torch_class]
+    return ", ".join(["Linear", *(c for c in classes if hasattr(torch.nn, c)), "Identity"])
 
 
 def _read(sequential: Any, torch: Any) -> list[tuple[Any, str]]:
@@ -76,10 +103,9 @@ def _read(sequential: Any, torch: Any) -> list[tuple[Any, str]]:
         if type(module) is torch.nn.Linear:
             layers.append((module, "linear"))
             continue
-        name = _activation_name(module, torch)
+        name = _activation_name(module, torch, what)
         if name is None:
-            supported = "Linear, ReLU, Sigmoid, Tanh, Identity"
-            raise ValueError(f"{what} is not supported; an MLP is made of {supported}")
+            raise ValueError(f"{what} is not supported; an MLP is made of {_supported(torch)}")
         if not layers or layers[-1][1] != "linear":
             raise ValueError(f"{what} must follow a Linear layer")
         layers[-1] = (layers[-1][0], name)

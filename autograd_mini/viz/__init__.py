@@ -2,10 +2,12 @@
 
 * :func:`draw_graph` — the computation graph with data, grad, the local derivative on every
   edge, δ = ∂L/∂u at each neuron and ∂L/∂w = h·δ at each weight, shaded by |grad|;
-* :func:`draw_network` — the chapter's picture of a network (columns of neurons);
+* :func:`draw_network` — the chapter's picture of a network (columns of neurons), and
+  :func:`draw_worked_example_network` the chapter's own 3-2-1 network with its numbers;
 * :func:`backprop_table` and :func:`explain` — the backward pass and the chain rule, in text;
 * :func:`save_stepper` — one self-contained HTML page stepping through the backward pass;
-* :func:`render` — a picture to .svg/.png/.pdf/.dot.
+* :func:`render` — a picture to .svg/.png/.pdf/.dot;
+* :func:`mimebundle` — Jupyter's rich display of a Value (its graph) or a network.
 
 Needs the ``graphviz`` Python package (``pip install 'autograd-mini[viz]'``) for the
 pictures and Graphviz's ``dot`` program to render them (``sudo apt-get install graphviz``);
@@ -18,6 +20,8 @@ from autograd_mini.viz._draw import (
     GraphvizNotInstalledWarning,
     draw_graph,
     draw_network,
+    draw_worked_example_network,
+    mimebundle,
     render,
 )
 from autograd_mini.viz._explain import (
@@ -39,7 +43,9 @@ __all__ = [
     "backprop_table",
     "draw_graph",
     "draw_network",
+    "draw_worked_example_network",
     "explain",
+    "mimebundle",
     "render",
     "save_stepper",
 ]

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,26 +20,33 @@ from typing import TYPE_CHECKING, Any
 from autograd_mini.engine import Value
 from autograd_mini.files import write_atomic
 from autograd_mini.viz._analysis import (
-    ACTIVATIONS,
     GraphInfo,
     GraphTooLargeError,
     analyze,
+    count_nodes,
     grad_value,
+    is_activation,
     is_computed,
+    natural_key,
+    node_equation,
+    op_text,
     parameter_role,
-    weight_equation,
 )
-from autograd_mini.viz._explain import op_text
-from autograd_mini.viz._text import MARK, dot_escape, num, pretty, subscript
+from autograd_mini.viz._text import MARK, clean, dot_escape, html_escape, num, pretty, subscript
 
 if TYPE_CHECKING:
     import graphviz
 
 __all__ = [
+    "CHAPTER_INDEX_ORDER",
+    "NN_INDEX_ORDER",
     "GraphvizNotFoundError",
     "GraphvizNotInstalledWarning",
     "draw_graph",
     "draw_network",
+    "draw_worked_example_network",
+    "mimebundle",
+    "network_graph",
     "render",
 ]
 
@@ -115,7 +122,7 @@ class Shading:
         level = self.level(g)
         return _SHADES[level], "white" if level == len(_SHADES) - 1 else "black"
 
-    def legend(self, computed: bool, show_local: bool) -> str:
+    def legend(self, computed: bool, show_local: bool, delta: str = "") -> str:
         """The legend node's HTML-like label: shades per decade, then the notation."""
         rows = ['<TR><TD COLSPAN="2"><B>|grad| (log scale)</B></TD></TR>']
         rows += [_legend_row(f"1e{d} … 1e{d + 1}", self.fill(10.0**d)[0]) for d in self.decades]
@@ -125,10 +132,11 @@ class Shading:
         if show_local:
             swatch = f'<FONT COLOR="{_EDGE}">2</FONT>'
             rows.append(_legend_row("on an edge: local derivative ∂out/∂in", "white", swatch))
-        rows.append(_legend_row("∂L/∂u at a neuron&#39;s pre-activation u", "white", "δ"))
+        if delta:
+            rows.append(_legend_row(dot_escape(delta), "white", "δ"))
         return (
-            '<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2" '
-            f'COLOR="#999999">{"".join(rows)}</TABLE>>'
+            '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="1" CELLPADDING="2" '
+            f'COLOR="#999999">{"".join(rows)}</TABLE>'
         )
 
 
@@ -139,10 +147,17 @@ def _legend_row(text: str, colour: str, swatch: str = " ") -> str:
 # -- the computation graph --------------------------------------------------------------------
 
 
+#: The levels of detail of :func:`draw_graph`.
+DETAILS = ("compact", "full")
+
+
 @dataclass
 class GraphStyle:
     """What one picture shows. ``grad`` returns a node's grad, None when not yet computed;
-    ``dynamic`` (stepper pages) marks the texts that are filled in step by step."""
+    ``dynamic`` (stepper pages) marks the texts that are filled in step by step.
+    ``detail`` "compact" folds each op into its value's box and each edge's local
+    derivative into the equation of the node it leaves; "full" draws op nodes and writes
+    the local derivative on every edge."""
 
     grad: Callable[[Value], float | None]
     show_grad: bool = True
@@ -151,6 +166,7 @@ class GraphStyle:
     rankdir: str = "LR"
     shade: bool = True
     dynamic: dict[str, list[str]] | None = None
+    detail: str = "compact"
 
 
 def node_id(info: GraphInfo, node: Value) -> str:
@@ -159,29 +175,30 @@ def node_id(info: GraphInfo, node: Value) -> str:
 
 
 def _annotations(info: GraphInfo, node: Value, style: GraphStyle) -> list[str]:
-    g = style.grad(node)
-    if g is None or not style.show_delta:
+    """The node's equation (δ = f′(u)·Σ w·δ, ∂L/∂w = h·δ, …) once its grad is known."""
+    if style.grad(node) is None or not style.show_delta or node is info.root:
         return []
-    root = info.name(info.root)
-    if info.is_preactivation(node):
-        return [f"δ = ∂{root}/∂u = {num(g)}"]
-    if info.is_weight_like(node):
+    if style.detail == "full" and not (info.is_preactivation(node) or info.is_weight_like(node)):
+        return []  # the edges carry the local derivatives
 
-        def known(n: Value) -> float:
-            value = style.grad(n)
-            return math.nan if value is None else value
+    def known(n: Value) -> float:
+        value = style.grad(n)
+        return math.nan if value is None else value
 
-        eq = weight_equation(info, node, known)
-        return [eq] if eq is not None else []
-    return []
+    eq = node_equation(info, node, known)
+    g = known(node)
+    agrees = math.isclose(eq.value, g, rel_tol=1e-9, abs_tol=1e-12)
+    if not agrees and not (math.isnan(eq.value) and math.isnan(g)):
+        return []  # e.g. a leaf that accumulated several backward passes: never a wrong sum
+    return eq.lines() if style.detail == "compact" else [eq.one_line()]
 
 
 def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, font: str) -> str:
     g = style.grad(node)
-    cells = [
-        f"<TD><B>{info.html_names[node]}</B></TD>",
-        f"<TD>data {dot_escape(num(node.data))}</TD>",
-    ]
+    head = f"<B>{info.html_names[node]}</B>"
+    named_by_expression = not node.label and not info.names[node].startswith("v")
+    if style.detail == "compact" and node.operation is not None and not named_by_expression:
+        head += f'  <FONT COLOR="#555555">{dot_escape(op_text(node))}</FONT>'
     texts: list[str] = []
     if style.show_grad:
         texts.append(f"grad {num(g)}" if g is not None else "grad —")
@@ -191,12 +208,15 @@ def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, fon
         style.dynamic[node_id(info, node)] = [MARK + t for t in texts + extra]
         texts = [MARK + t for t in texts]
         extra = [MARK + t for t in extra]
-    cells += [f"<TD>{dot_escape(t)}</TD>" for t in texts]
-    rows = ["<TR>" + "".join(cells) + "</TR>"]
-    rows += [
-        f'<TR><TD COLSPAN="{len(cells)}"><FONT POINT-SIZE="10">{dot_escape(t)}</FONT></TD></TR>'
-        for t in extra
-    ]
+    data = f'<TD ALIGN="LEFT">data {dot_escape(num(node.data))}</TD>'
+    values = data + "".join(f'<TD ALIGN="LEFT">{dot_escape(t)}</TD>' for t in texts)
+    width = 1 + len(texts)
+    if style.detail == "compact":
+        rows = [f'<TR><TD COLSPAN="{width}">{head}</TD></TR>', f"<TR>{values}</TR>"]
+    else:
+        rows = [f"<TR><TD>{head}</TD>{values}</TR>"]
+        width += 1
+    rows += [f'<TR><TD COLSPAN="{width}" ALIGN="LEFT">{dot_escape(t)}</TD></TR>' for t in extra]
     table = (
         f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" BGCOLOR="{fill}" '
         f'COLOR="#444444">{"".join(rows)}</TABLE>'
@@ -237,30 +257,33 @@ def _groups(info: GraphInfo) -> dict[Value, tuple[int, int]]:
         for member in [node, *inner]:
             group[member] = key
         for c, _ in info.consumers[node]:
-            if c.op in ACTIVATIONS:
+            if is_activation(c.op):
                 group[c] = key
     return group
 
 
 def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digraph:
     """The Digraph of a computation graph, micrograd-style: value nodes (label, data, grad,
-    δ or ∂L/∂w = h·δ) and op nodes between them; edges carry local derivatives."""
+    δ or ∂L/∂w = h·δ) and, with ``detail="full"``, op nodes between them with the local
+    derivative on every edge. Nodes are written in the chapter's order (by layer, then by
+    name: x₁ x₂ x₃, u₁₁ before u₁₂), which dot keeps where it can."""
     gv = _graphviz()
+    full = style.detail == "full"
     dot = gv.Digraph("autograd", graph_attr={"rankdir": style.rankdir})
-    dot.attr(fontname=FONT, labelloc="t", nodesep="0.25", ranksep="0.35")
-    if title:
-        dot.attr(label=f"<{title}>")
+    dot.attr(fontname=FONT, nodesep="0.18", ranksep="0.35" if full else "0.3")
     dot.attr("node", fontname=FONT, fontsize="11", shape="plain")
-    dot.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.6", color="#555555")
+    dot.attr("edge", fontname=FONT, fontsize="11", arrowsize="0.6", color="#555555")
     grads = [g for g in (style.grad(n) for n in info.order) if g is not None]
     shading = Shading.of(grads) if style.shade else Shading()
     groups = _groups(info)
+    ranks = info.forward_ranks
+    drawing_order = sorted(info.order, key=lambda n: (ranks[n], natural_key(info.name(n))))
     clusters: dict[int, dict[int, list[tuple[str, dict[str, str]]]]] = {}
-    for node in info.order:
+    for node in drawing_order:
         nid = node_id(info, node)
         fill, font = shading.fill(style.grad(node)) if style.shade else (_NONE, "black")
         entries = [(nid, {"label": _value_label(info, node, style, fill, font), "id": nid})]
-        if node.operation is not None:
+        if node.operation is not None and full:
             text = dot_escape(op_text(node))
             entries.append(
                 (
@@ -282,26 +305,44 @@ def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digr
             else:
                 clusters.setdefault(key[0], {}).setdefault(key[1], []).append((name, attrs))
     _add_clusters(dot, clusters)
-    for node in info.order:
+    for node in drawing_order:
         if node.operation is None:
             continue
         nid = node_id(info, node)
-        for a, p in zip(node.args, info.locals[node], strict=True):
-            if not isinstance(a, Value):
+        args = [
+            (a, p)
+            for a, p in zip(node.args, info.locals[node], strict=True)
+            if isinstance(a, Value)
+        ]
+        for a, p in sorted(args, key=lambda ap: natural_key(info.name(ap[0]))):
+            if not full:
+                dot.edge(node_id(info, a), nid)
                 continue
-            label = (
-                f'<<FONT COLOR="{_EDGE}">{dot_escape(num(p))}</FONT>>' if style.show_local else None
+            label = dot_escape(num(p))
+            attrs = (
+                {"headlabel": f'<<FONT COLOR="{_EDGE}">{label}</FONT>>', "labeldistance": "1.6"}
+                if style.show_local
+                else {}
             )
-            dot.edge(node_id(info, a), f"op{nid}", label=label)
-        dot.edge(f"op{nid}", nid)
-    if style.shade:
-        dot.node(
-            "legend",
-            label=shading.legend(
-                grads != [] and style.grad(info.root) is not None, style.show_local
-            ),
-        )
+            dot.edge(node_id(info, a), f"op{nid}", **attrs)
+        if full:
+            dot.edge(f"op{nid}", nid)
+    has_delta = any(info.is_preactivation(n) for n in info.order)
+    root_name = info.factor_name(info.root)
+    delta = f"∂{root_name}/∂u at a neuron's pre-activation u" if has_delta else ""
+    computed = grads != [] and style.grad(info.root) is not None
+    legend = shading.legend(computed, style.show_local and full, delta) if style.shade else ""
+    if title or legend:
+        dot.attr(label=_caption(title, legend), labelloc="b", labeljust="l")
     return dot
+
+
+def _caption(title: str, legend: str) -> str:
+    """The graph's label under the picture: the title, then the legend table."""
+    rows = f'<TR><TD ALIGN="LEFT">{title}</TD></TR>' if title else ""
+    if legend:
+        rows += f'<TR><TD ALIGN="LEFT">{legend}</TD></TR>'
+    return f'<<TABLE BORDER="0" CELLPADDING="2">{rows}</TABLE>>'
 
 
 def _add_clusters(
@@ -320,6 +361,7 @@ def _add_clusters(
 def draw_graph(
     root: Value,
     *,
+    detail: str = "compact",
     show_grad: bool = True,
     show_delta: bool = True,
     show_local: bool = True,
@@ -328,18 +370,28 @@ def draw_graph(
 ) -> graphviz.Digraph:
     """Draw the computation graph below ``root`` (a ``graphviz.Digraph``; Jupyter shows it).
 
-    Every value node shows its label (``w_11`` drawn as w₁₁), data and grad; op nodes (the
-    op table's symbol, with any constant arguments) sit between values; every edge carries
-    the local derivative ∂out/∂in at the forward values, from the op table. A neuron's
-    pre-activation u shows δ = ∂L/∂u, a weight shows ∂L/∂w = h·δ with numbers (only when it
-    equals the weight's grad). Nodes are shaded by |grad| on a log scale (legend), so
-    vanishing gradients stand out; nn neurons and layers are grouped in clusters.
+    Every value node shows its label (``w_11`` drawn as w₁₁; an unlabelled node is named by
+    its expression, like ``20 − y``), data and grad, and how backward() got that grad, in
+    the chapter's form: δ₁₁ = f′(u₁₁) · w₁ · δ_y = 1 × 3 × 26 = 78 at a neuron's u, ∂L/∂w₂ =
+    x₁ · δ₁₁ = 2 × 78 = 156 at a weight, Σ ∂c/∂n · ∂L/∂c elsewhere. Neuron equations are
+    written only where the graph has a neuron's shape (a ``linear`` node, or a sum labelled
+    u… or adding an nn bias). Nodes are shaded by |grad| on a log scale (legend under the
+    picture), so vanishing gradients stand out; nn neurons and layers are grouped.
+
+    ``detail="compact"`` (the default) puts each op in its value's box and each edge's local
+    derivative into the equation of the node the edge leaves: the chapter's worked example
+    is about 900 pt wide, so its text stays ≥ 9 px at a 900 px column. ``detail="full"``
+    draws an op node between values and the local derivative ∂out/∂in at every edge's head.
 
     Before ``root.backward()`` (root.grad ≠ 1) grads of 0 show as "—", not yet computed.
     More than ``max_nodes`` nodes raise :class:`GraphTooLargeError` (draw a part instead), and
-    so does a layout that would need more than 1.5 × ``max_nodes`` bends (a value read at
-    many depths, like ``a`` in a*a*…*a: Graphviz would take minutes).
+    so does a layout that would take Graphviz minutes: more than 1.5 × ``max_nodes`` bends (a
+    value read at many depths, like ``a`` in a*a*…*a) or more than 2 × ``max_nodes`` edges.
     """
+    if detail not in DETAILS:
+        raise ValueError(f"draw_graph: detail must be 'compact' or 'full', not {detail!r}")
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be LR, RL, TB or BT, not {rankdir!r}")
     info = analyze(root, max_nodes=max_nodes, layout=True)
     computed = is_computed(root)
 
@@ -347,7 +399,7 @@ def draw_graph(
         g = grad_value(node)
         return g if computed or g != 0 else None
 
-    style = GraphStyle(grad, show_grad, show_delta, show_local, rankdir)
+    style = GraphStyle(grad, show_grad, show_delta, show_local, rankdir, detail=detail)
     return build_graph(info, style, graph_title(info, computed))
 
 
@@ -413,16 +465,22 @@ def _idx(*ks: int) -> str:
     return subscript(text) or text
 
 
-def _neuron_label(name: str, layer: int, j: int, neuron: _Neuron, computed: bool) -> str:
+def _neuron_label(
+    name: str, delta: str, layer: int, j: int, neuron: _Neuron, grad: Callable[[Value], float]
+) -> str:
     """A neuron's circle: its name (h₁₁, or y for an output) and then, from the last forward
-    call, u and h; δ = ∂L/∂u after backward(); and its bias."""
+    call, u and h; δ = ∂𝓛/∂u after backward(); and its bias."""
     rows = [f"<B>{dot_escape(name)}</B>"]
-    if neuron.u is not None:
+    if neuron.u is not None and neuron.h is None and name.startswith("y"):
+        rows.append(dot_escape(f"{name} = u = {num(neuron.u.data)}"))  # a linear output
+        if delta:
+            rows.append(dot_escape(f"{delta} = {num(grad(neuron.u))}"))
+    elif neuron.u is not None:
         rows.append(dot_escape(f"u{_idx(layer, j)} = {num(neuron.u.data)}"))
         if neuron.h is not None:
             rows.append(dot_escape(f"{name} = {num(neuron.h.data)}"))
-        if computed:
-            rows.append(dot_escape(f"δ = {num(grad_value(neuron.u))}"))
+        if delta:
+            rows.append(dot_escape(f"{delta} = {num(grad(neuron.u))}"))
     if neuron.bias is not None:
         rows.append(dot_escape(f"b = {num(neuron.bias.data)}"))
     return "<" + "<BR/>".join(rows) + ">"
@@ -434,26 +492,60 @@ def _keep_order(col: Any, ids: list[str]) -> None:
         col.edge(a, b, style="invis")
 
 
+#: How the nn module numbers its weights (the legend's "index order").
+NN_INDEX_ORDER = "w_ljk: the weight of layer l, neuron j, from input k (x_k or h_(l−1)k)"
+
+
 def draw_network(
-    model: Any, *, edge_labels: bool | None = None, rankdir: str = "LR"
+    model: Any,
+    *,
+    edge_labels: bool | None = None,
+    rankdir: str = "LR",
+    rho: float | None = None,
+    legend: bool = True,
 ) -> graphviz.Digraph:
     """The chapter's picture of a network: circles in columns (inputs, hidden layers,
-    output), each edge labelled with its weight (``w = 3``, and ∂L/∂w after backward),
-    each neuron showing u, h and, after ``backward()``, δ = ∂L/∂u from its last forward call.
+    output), each edge labelled with its weight (``w = 3``, and ∂𝓛/∂w after backward),
+    each neuron showing u, h and, after ``backward()``, δ = ∂𝓛/∂u from its last forward call.
 
     ``model`` is an ``autograd_mini.nn`` MLP, Layer or Neuron (or anything shaped like one:
     ``.layers`` of ``.neurons`` with ``parameters()``, ``.u``, ``.h``). ``edge_labels``
     defaults to on for up to 40 edges; edge colour is the weight's sign (blue +, red −)
-    and its width grows with |w|.
+    and its width grows with |w|, as the legend says (with how the weights are numbered).
+    With ``rho``, each edge also shows the gradient-descent update w → w − ρ ∂𝓛/∂w.
     """
-    gv = _graphviz()
     layers = _layers_of(model)
     if not layers or not layers[0]:
         raise ValueError(f"draw_network: {type(model).__name__} has no neurons to draw")
+    return network_graph(
+        layers,
+        grad_value,
+        edge_labels=edge_labels,
+        rankdir=rankdir,
+        rho=rho,
+        index_order=NN_INDEX_ORDER if legend else None,
+    )
+
+
+def network_graph(
+    layers: list[list[_Neuron]],
+    grad: Callable[[Value], float],
+    *,
+    edge_labels: bool | None,
+    rankdir: str,
+    rho: float | None,
+    index_order: str | None,
+    inputs: list[float | None] | None = None,
+    state: str | None = None,
+) -> graphviz.Digraph:
+    """The network picture of :func:`draw_network` from its neurons and a grad function."""
+    gv = _graphviz()
+    if rho is not None and not (isinstance(rho, (int, float)) and math.isfinite(rho)):
+        raise ValueError(f"draw_network: rho must be a finite number, not {rho!r}")
     n_edges = sum(len(n.weights) for layer in layers for n in layer)
     labels = n_edges <= 40 if edge_labels is None else edge_labels
     us = [n.u for layer in layers for n in layer if isinstance(n.u, Value)]
-    computed = any(grad_value(u) != 0 for u in us)
+    computed = any(grad(u) != 0 for u in us)
     wmax = (
         max((abs(w.data) for layer in layers for n in layer for w in n.weights), default=1.0) or 1.0
     )
@@ -462,7 +554,7 @@ def draw_network(
         graph_attr={
             "rankdir": rankdir,
             "nodesep": "0.3",
-            "ranksep": "1.4",
+            "ranksep": "0.5" if labels else "1.4",
             # Straight lines read like the chapter's figure; labels need curves to stay clear.
             "splines": "true" if labels else "line",
         },
@@ -470,15 +562,21 @@ def draw_network(
     dot.attr(
         "node", fontname=FONT, fontsize="11", shape="circle", style="filled", fillcolor="#f7f7f7"
     )
-    dot.attr("edge", fontname=FONT, fontsize="9", arrowsize="0.5")
-    state = (
-        "after backward()" if computed else ("δ not yet computed" if us else "no forward call yet")
-    )
-    dot.attr(label=f"<{dot_escape(state)}>", labelloc="t", fontname=FONT)
+    dot.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.5")
+    if state is None:
+        state = (
+            "after backward()"
+            if computed
+            else ("δ not yet computed" if us else "no forward call yet")
+        )
+    if index_order is None:
+        dot.attr(label=f"<{dot_escape(state)}>", labelloc="t", fontname=FONT)
+    else:
+        dot.attr(label=_network_legend(state, index_order, rho), labelloc="b", fontname=FONT)
     prev = []
     with dot.subgraph(name="inputs") as col:
         col.attr(rank="same")
-        for i, x in enumerate(_inputs_of(layers[0]), start=1):
+        for i, x in enumerate(inputs or _inputs_of(layers[0]), start=1):
             text = f"x{_idx(i)}" + ("" if x is None else f"<BR/>{dot_escape(num(x))}")
             col.node(f"x{i}", label=f"<{text}>", fillcolor="#e8f0fe")
             prev.append(f"x{i}")
@@ -495,8 +593,10 @@ def draw_network(
                     if last and len(layer) > 1
                     else ("y" if last else f"h{_idx(li, j)}")
                 )
+                delta = ("δ_y" if name == "y" else f"δ{_idx(li, j)}") if computed else ""
                 fill = "#fff5eb" if last else "#f7f7f7"
-                col.node(nid, label=_neuron_label(name, li, j, neuron, computed), fillcolor=fill)
+                label = _neuron_label(name, delta, li, j, neuron, grad)
+                col.node(nid, label=label, fillcolor=fill)
                 ids.append(nid)
             _keep_order(col, ids)
         for j, neuron in enumerate(layer, start=1):
@@ -505,17 +605,84 @@ def draw_network(
                 width = 0.6 + 2.4 * abs(w.data) / wmax
                 attrs = {"color": colour, "penwidth": f"{width:.2f}"}
                 if labels:
-                    name = pretty(w.label) if w.label else "w"
-                    text = f"{name} = {num(w.data)}"
-                    if computed:
-                        text += f"\n∂L/∂w = {num(grad_value(w))}"
-                    attrs["label"] = (
-                        "<" + "<BR/>".join(dot_escape(t) for t in text.split("\n")) + ">"
-                    )
+                    attrs["label"] = _weight_label(w, grad(w) if computed else None, rho)
                     attrs["fontcolor"] = colour
                 dot.edge(src, f"n{li}_{j}", **attrs)
         prev = ids
     return dot
+
+
+def _weight_label(w: Value, g: float | None, rho: float | None) -> str:
+    """``w₂ = 3``, then ``∂𝓛/∂w₂ = 156`` and ``→ 3 − ρ·156 = 1.44`` when known."""
+    name = pretty(w.label) if w.label else "w"
+    lines = [f"{name} = {num(w.data)}"]
+    if g is not None:
+        lines.append(f"∂𝓛/∂{name} = {num(g)}")
+        if rho is not None:
+            lines.append(f"→ {num(w.data - rho * g)}")
+    return "<" + "<BR/>".join(dot_escape(t) for t in lines) + ">"
+
+
+def _network_legend(state: str, index_order: str, rho: float | None) -> str:
+    """The legend under the network picture: colour, thickness, the numbering, the update."""
+    rows = [
+        f"<B>{dot_escape(state)}</B>",
+        '<FONT COLOR="#1f5fa8">blue edge: w ≥ 0</FONT>,  '
+        '<FONT COLOR="#c0392b">red edge: w &lt; 0</FONT>;  thicker edge: larger |w|',
+        dot_escape("in each circle: u = Σ w·h (+ b), h = f(u) and δ, which is ∂𝓛/∂u"),
+        dot_escape(f"numbering: {index_order}"),
+    ]
+    if rho is not None:
+        rows.append(dot_escape(f"on each edge: w, ∂𝓛/∂w, and → w − ρ ∂𝓛/∂w with ρ = {num(rho)}"))
+    cells = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
+    return f'<<TABLE BORDER="0" CELLPADDING="1">{cells}</TABLE>>'
+
+
+#: The chapter's numbering of the worked example's weights.
+CHAPTER_INDEX_ORDER = (
+    "w₁: h₁₁ → y;  w₂ w₃ w₄: x₁ x₂ x₃ → u₁₁;  w₅ w₆ w₇: x₁ x₂ x₃ → u₁₂;  w₈: h₁₂ → y"
+)
+
+
+def draw_worked_example_network(example: Any, *, rho: float | None = None) -> graphviz.Digraph:
+    """The chapter's 3-2-1 network (``autograd_mini.chapter.build()``) as the chapter draws
+    it: x = (2, 3, 1), u, h and δ in each neuron (δ₁₁ = 78, δ_y = 26), each edge's weight,
+    ∂𝓛/∂w and its update w → w − ρ ∂𝓛/∂w (w₁: 3 → 0.14, w₂: 3 → 1.44), and a legend for
+    colour, thickness and the chapter's numbering w₁ … w₈.
+
+    The gradients are those of one backward pass from ``example.loss``, computed here from
+    the op table (``example``'s ``.grad`` fields are not touched); ``rho`` defaults to the
+    chapter's learning rate ρ = 0.01.
+    """
+    from autograd_mini import chapter
+
+    fields = ("x", "hidden_weights", "output_weights", "u", "h", "y", "loss")
+    missing = [f for f in fields if not hasattr(example, f)]
+    if missing:
+        raise TypeError(
+            "draw_worked_example_network: expected autograd_mini.chapter.build()'s result, "
+            f"got {type(example).__name__} without {', '.join(missing)}"
+        )
+    adj = analyze(example.loss, max_nodes=10_000, what="draw_worked_example_network").adjoints()
+
+    def grad(v: Value) -> float:
+        return adj.get(v, 0.0)
+
+    hidden = [
+        _Neuron(list(ws), None, u, h)
+        for ws, u, h in zip(example.hidden_weights, example.u, example.h, strict=True)
+    ]
+    output = [_Neuron(list(example.output_weights), None, example.y, None)]
+    return network_graph(
+        [hidden, output],
+        grad,
+        edge_labels=True,
+        rankdir="LR",
+        rho=chapter.RHO if rho is None else rho,
+        index_order=CHAPTER_INDEX_ORDER,
+        inputs=[v.data for v in example.x],
+        state="the chapter's worked example: one backward pass from 𝓛 = (t − y)²",
+    )
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -603,3 +770,116 @@ def render(
         return fallback
     write_atomic(out, data)
     return out
+
+
+# -- Jupyter ----------------------------------------------------------------------------------
+# Rich display in Jupyter: :func:`mimebundle` draws a Value's graph or a network.
+#
+# ``Value._repr_mimebundle_`` and ``Module._repr_mimebundle_`` call it. Every picture is
+# bounded: a graph is measured by a walk that stops past :data:`MAX_INLINE_NODES` nodes (so
+# a huge graph costs nothing to display), Graphviz gets :data:`INLINE_TIMEOUT` seconds, and
+# anything too large or failing shows a one-line text summary and a small SVG saying so.
+# Without the graphviz package or Graphviz's ``dot``, the bundle is text only.
+
+#: Graphs with more nodes than this are summarised, not drawn, in a notebook.
+MAX_INLINE_NODES = 300
+#: Networks with more neurons than this are summarised, not drawn.
+MAX_INLINE_NEURONS = 120
+#: Seconds Graphviz may take to lay out an inline picture.
+INLINE_TIMEOUT = 10.0
+
+_TEXT_PLAIN = "text/plain"
+_SVG = "image/svg+xml"
+
+
+def _neurons_of(model: Any) -> int | None:
+    """How many neurons ``model`` (an nn MLP, Layer or Neuron) has; None if it is not one."""
+    if hasattr(model, "neurons_by_layer"):
+        return sum(len(layer) for layer in model.neurons_by_layer())
+    if hasattr(model, "layers"):
+        return sum(len(layer.neurons) for layer in model.layers)
+    if hasattr(model, "neurons"):
+        return len(model.neurons)
+    if hasattr(model, "parameters") and hasattr(model, "w"):
+        return 1
+    return None
+
+
+def _summary_svg(text: str) -> str:
+    """A one-line picture saying why there is no drawing (escaped, ~9 px per character)."""
+    shown = html_escape(text)
+    width = 12 + 7 * len(text)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="28" '
+        f'viewBox="0 0 {width} 28"><rect width="{width}" height="28" fill="#f7f7f7" '
+        'stroke="#999999"/><text x="6" y="18" font-family="DejaVu Sans, sans-serif" '
+        f'font-size="12">{shown}</text></svg>'
+    )
+
+
+def _svg_of(graph: Any) -> str:
+    svg = pipe_svg(graph, "mimebundle", INLINE_TIMEOUT)
+    start = svg.find("<svg")
+    return svg[start:] if start >= 0 else svg
+
+
+def _picture(obj: Any) -> tuple[str, str | None]:
+    """(text/plain, image/svg+xml or None) for ``obj``."""
+    text = clean(repr(obj)) if not isinstance(obj, Value) else repr(obj)
+    try:
+        if isinstance(obj, Value):
+            n = count_nodes(obj, MAX_INLINE_NODES)
+            if n > MAX_INLINE_NODES:
+                note = (
+                    f"a graph of more than {MAX_INLINE_NODES:,} nodes: too large to draw "
+                    "inline (viz.draw_graph(part) draws a part of it)"
+                )
+                return f"{text}\n({note})", _summary_svg(note)
+            return text, _svg_of(draw_graph(obj, max_nodes=MAX_INLINE_NODES))
+        neurons = _neurons_of(obj)
+        if neurons is None:
+            raise TypeError(
+                "mimebundle: expected a Value or an nn MLP, Layer or Neuron, "
+                f"got {type(obj).__name__}"
+            )
+        if neurons > MAX_INLINE_NEURONS:
+            note = (
+                f"a network of {neurons:,} neurons: too large to draw inline "
+                f"(more than {MAX_INLINE_NEURONS}); viz.draw_network(model) draws it"
+            )
+            return f"{text}\n({note})", _summary_svg(note)
+        return text, _svg_of(draw_network(obj))
+    except ImportError:
+        return text, None  # no graphviz package: text only
+    except GraphTooLargeError as error:
+        note = str(error).split(". ")[0]
+        return f"{text}\n({note})", _summary_svg(note[:120])
+    except RuntimeError as error:  # dot missing (GraphvizNotFoundError) or failing
+        return f"{text}\n({str(error).splitlines()[0][:200]})", None
+
+
+def mimebundle(
+    obj: Any, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None
+) -> dict[str, str]:
+    """Jupyter's rich display of ``obj``: ``{"text/plain": ..., "image/svg+xml": ...}``.
+
+    A :class:`~autograd_mini.Value` shows its computation graph (:func:`draw_graph`), an
+    ``autograd_mini.nn`` MLP, Layer or Neuron its network (:func:`draw_network`). A graph of
+    more than :data:`MAX_INLINE_NODES` nodes, a network of more than
+    :data:`MAX_INLINE_NEURONS` neurons, or a layout Graphviz cannot finish in
+    :data:`INLINE_TIMEOUT` seconds shows a one-line summary instead (at once: the graph is
+    never walked past the limit). Without the graphviz package or Graphviz's ``dot`` only
+    "text/plain" is given. ``include`` and ``exclude`` pick MIME types, as IPython passes
+    them to ``_repr_mimebundle_``.
+    """
+    text, svg = _picture(obj)
+    bundle = {_TEXT_PLAIN: text}
+    if svg is not None:
+        bundle[_SVG] = svg
+    if include is not None:
+        wanted = set(include)
+        bundle = {k: v for k, v in bundle.items() if k in wanted}
+    if exclude is not None:
+        unwanted = set(exclude)
+        bundle = {k: v for k, v in bundle.items() if k not in unwanted}
+    return bundle

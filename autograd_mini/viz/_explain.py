@@ -16,46 +16,16 @@ from typing import NamedTuple
 
 from autograd_mini.engine import Value
 from autograd_mini.viz._analysis import (
-    ACTIVATIONS,
     GraphInfo,
     analyze,
     grad_value,
+    is_activation,
     is_computed,
+    op_text,
 )
-from autograd_mini.viz._text import html_escape, num, product, subscript
+from autograd_mini.viz._text import html_escape, num, product
 
 __all__ = ["BackpropRow", "BackpropTable", "Explanation", "backprop_table", "explain", "op_text"]
-
-# How the drawing writes the op table's ASCII symbols.
-_DISPLAY = {"*": "×", "-": "−", "**": "^"}
-
-
-def arg_role(node: Value, pos: int) -> str:
-    """A name for argument ``pos`` of ``node``: w₁, h₁, b for ``linear`` (its argument layout
-    is weights, inputs, bias), else x₁, x₂, …."""
-    n = len(node.args) // 2
-    if node.op == "linear":
-        if pos == len(node.args) - 1:
-            return "b"
-        kind, i = ("w", pos) if pos < n else ("h", pos - n)
-        return kind + (subscript(str(i + 1)) or "")
-    return "x" + (subscript(str(pos + 1)) or "")
-
-
-def op_text(node: Value) -> str:
-    """The op node's text: the op table's symbol, with any plain-number constants among the
-    arguments (``20 −``, ``^ 2``, ``Σwh+b (b = 0)``)."""
-    op = node.operation
-    if op is None:
-        return ""
-    sym = _DISPLAY.get(op.symbol, op.symbol)
-    consts = [(pos, a) for pos, a in enumerate(node.args) if not isinstance(a, Value)]
-    if not consts:
-        return sym
-    if len(node.args) == 2 and len(consts) == 1:
-        pos, c = consts[0]
-        return f"{num(float(c))} {sym}" if pos == 0 else f"{sym} {num(float(c))}"
-    return f"{sym} (" + ", ".join(f"{arg_role(node, p)} = {num(float(c))}" for p, c in consts) + ")"
 
 
 class Explanation(str):
@@ -65,13 +35,19 @@ class Explanation(str):
         printer.text(str(self))  # type: ignore[attr-defined]
 
     def _repr_markdown_(self) -> str:
-        return "\n\n".join(f"`{html_escape(line)}`" for line in self.splitlines())
+        """Each line as inline code; written as HTML ``<code>`` with ``|`` and backticks as
+        character references, so no label can end the span or split a table."""
+        return "\n\n".join(f"<code>{_code(line)}</code>" for line in self.splitlines())
+
+
+def _code(line: str) -> str:
+    return html_escape(line).replace("|", "&#124;").replace("`", "&#96;").replace("*", "&#42;")
 
 
 def _is_station(info: GraphInfo, node: Value) -> bool:
     """Default waypoints of the chain rule: every node except activation outputs h = f(u)
     (the chapter folds f′ into ∂y/∂u) and unlabelled nodes with a single consumer."""
-    if node.op in ACTIVATIONS:
+    if is_activation(node.op):
         return False
     return bool(node.label) or len(info.consumers[node]) != 1
 
@@ -97,21 +73,33 @@ def _factors_from(info: GraphInfo, start: Value, stations: set[Value]) -> dict[V
 
 
 def _subpath(info: GraphInfo, start: Value, end: Value, stations: set[Value]) -> list[Value] | None:
-    """The node sequence start → … → end through non-stations when it is the only one."""
-    paths: list[list[Value]] = []
-    stack = [[start]]
-    while stack and len(paths) < 2:
-        path = stack.pop()
-        for c, _ in info.consumers[path[-1]]:
+    """The node sequence start → … → end through non-stations when it is the only one (a
+    walk that remembers each node's predecessor: linear in the nodes between them)."""
+    prev: dict[Value, Value] = {}
+    stack = [start]
+    last: Value | None = None
+    while stack:
+        node = stack.pop()
+        for c, _ in info.consumers[node]:
             if c is end:
-                paths.append([*path, c])
+                if last is not None:
+                    return None  # a second way into end
+                last = node
             elif c not in stations and info.index[c] < info.index[end]:
-                stack.append([*path, c])
-    return paths[0] if len(paths) == 1 else None
+                if c in prev or c is start:
+                    return None  # two ways to reach c: possibly two paths
+                prev[c] = node
+                stack.append(c)
+    if last is None:
+        return None
+    path = [end, last]
+    while path[-1] is not start:
+        path.append(prev[path[-1]])
+    return path[::-1]
 
 
 def _d(info: GraphInfo, top: Value, bottom: Value) -> str:
-    return f"∂{info.name(top)}/∂{info.name(bottom)}"
+    return info.d(top, bottom)
 
 
 def _in_argument_order(info: GraphInfo, nodes: Iterable[Value]) -> list[Value]:
@@ -145,7 +133,12 @@ def _local_steps(info: GraphInfo, chain: list[Value]) -> list[float]:
 
 
 def explain(
-    root: Value, node: Value, *, through: Iterable[Value] | None = None, max_terms: int = 6
+    root: Value,
+    node: Value,
+    *,
+    through: Iterable[Value] | None = None,
+    max_terms: int = 6,
+    max_nodes: int = 200_000,
 ) -> Explanation:
     """The chain rule for ∂root/∂node, with the numbers of one backward pass.
 
@@ -156,8 +149,11 @@ def explain(
     and spelled out on "where" lines. ``through`` picks the waypoints instead. With more
     than ``max_terms`` paths the sum is grouped by ``node``'s next waypoints, in the
     chapter's δ form ∂L/∂x = Σ ∂c/∂x · ∂L/∂c.
+
+    The work is linear in the graph's size; past ``max_nodes`` nodes a
+    :class:`GraphTooLargeError` is raised at once (the graph is not walked further).
     """
-    info = analyze(root, what="explain")
+    info = analyze(root, max_nodes=max_nodes, what="explain")
     if node not in info.index:
         raise ValueError(f"explain: {node!r} is not part of the graph of {root!r}")
     return explain_in(info, info.adjoints(), node, through=through, max_terms=max_terms)
@@ -199,6 +195,8 @@ def explain_in(
 
 #: Past this many waypoints above a node, explain() writes only the first step of the sum.
 _MAX_WAYPOINTS = 2000
+#: A folded chain longer than this is written as one product, not factor by factor.
+_MAX_CHAIN = 12
 
 
 def _count_paths(
@@ -269,9 +267,15 @@ def _where_lines(
         chain = _subpath(info, lo, hi, stations)
         if chain is None or len(chain) <= 2:
             continue
+        value = num(factors[lo][hi])
+        if len(chain) > _MAX_CHAIN + 1:
+            lines.append(
+                f"  where {_d(info, hi, lo)} = the product of the {len(chain) - 1:,} local "
+                f"derivatives along the chain {info.name(lo)} → … → {info.name(hi)} = {value}"
+            )
+            continue
         parts = " · ".join(_d(info, b, a) for a, b in itertools.pairwise(chain))
         steps = _local_steps(info, chain)
-        value = num(factors[lo][hi])
         lines.append(f"  where {_d(info, hi, lo)} = {parts} = {product(steps)} = {value}")
     return lines
 
@@ -370,7 +374,7 @@ def backprop_table(root: Value, *, max_nodes: int = 100_000) -> BackpropTable:
     rows = []
     for step, node in enumerate(info.backward_order, start=1):
         local = tuple(
-            (info.name(a), p)
+            (info.factor_name(a), p)
             for a, p in zip(node.args, info.locals[node], strict=True)
             if isinstance(a, Value)
         )

@@ -16,12 +16,19 @@ from typing import Any
 
 from autograd_mini.engine import Value
 from autograd_mini.files import write_atomic
-from autograd_mini.viz._analysis import GraphInfo, analyze
-from autograd_mini.viz._draw import DOT_TIMEOUT, GraphStyle, build_graph, node_id, pipe_svg
+from autograd_mini.viz._analysis import GraphInfo, analyze, node_equation
+from autograd_mini.viz._draw import (
+    DETAILS,
+    DOT_TIMEOUT,
+    GraphStyle,
+    build_graph,
+    node_id,
+    pipe_svg,
+)
 from autograd_mini.viz._explain import explain_in
-from autograd_mini.viz._text import MARK, clean, html_escape, num, product
+from autograd_mini.viz._text import MARK, clean, html_escape, num
 
-__all__ = ["json_for_script", "save_stepper"]
+__all__ = ["json_for_script", "save_stepper", "step_lines"]
 
 
 def json_for_script(data: Any) -> str:
@@ -31,20 +38,39 @@ def json_for_script(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _step_line(info: GraphInfo, node: Value, adj: dict[Value, float]) -> str:
-    """What backward() does at ``node``: ∂L/∂n = Σ_c ∂c/∂n · ∂L/∂c over the nodes c reading n."""
-    root = info.name(info.root)
-    lhs = f"∂{root}/∂{info.name(node)}"
-    if node is info.root:
-        return f"{lhs} = 1"
-    local: dict[Value, float] = {}
-    for c, pos in info.consumers[node]:
-        local[c] = local.get(c, 0.0) + info.locals[c][pos]
-    syms = " + ".join(
-        f"∂{info.name(c)}/∂{info.name(node)} · ∂{root}/∂{info.name(c)}" for c in local
-    )
-    nums = " + ".join(product([p, adj[c]]) for c, p in local.items())
-    return f"{lhs} = {syms} = {nums} = {num(adj[node])}"
+def step_lines(info: GraphInfo, node: Value, adj: dict[Value, float]) -> tuple[str, str]:
+    """What backward() does at ``node`` and why: (the node's equation in the chapter's form,
+    e.g. δ₁₁ = f′(u₁₁) · w₁ · δ_y = 1 × 3 × 26 = 78; the chain rule from the root,
+    :func:`explain`, without any line already said). No line repeats, and no node is
+    explained by itself."""
+    root = info.root
+    if node is root:
+        return (
+            f"{info.d(root, root)} = 1",
+            f"backward() starts at {info.name(root)}: its grad is 1.",
+        )
+    line = node_equation(info, node, adj.__getitem__).one_line()
+    said = {_core(line)}
+    more = []
+    for text in str(explain_in(info, adj, node)).splitlines():
+        core = _core(text)
+        if core in said or any(core in s for s in said) or _self_explained(core):
+            continue
+        said.add(core)
+        more.append(text)
+    return line, "\n".join(more)
+
+
+def _core(line: str) -> str:
+    """A chain-rule line without its indentation, "where" and δ prefix, for comparing."""
+    text = line.strip().removeprefix("where ").strip()
+    return text
+
+
+def _self_explained(line: str) -> bool:
+    """``∂L/∂x = ∂L/∂x …``: a line whose right side starts with its left side."""
+    parts = line.split(" = ")
+    return len(parts) > 1 and parts[1] == parts[0]
 
 
 def _hidden(text: str) -> str:
@@ -59,14 +85,19 @@ def save_stepper(
     title: str | None = None,
     max_nodes: int = 1000,
     rankdir: str = "LR",
+    detail: str = "compact",
     timeout: float | None = DOT_TIMEOUT,
 ) -> Path:
     """Write ONE self-contained HTML page that steps through ``root``'s backward pass.
 
-    Prev/Next buttons, a slider and the ← → keys walk the nodes in the order
-    ``backward()`` visits them (root first): the current node is highlighted, grads filled
-    in so far are shown, not-yet-visited ones are blank, and the chain-rule line for the
-    current node (and its full :func:`explain`) is written above the picture. The numbers
+    Prev/Next buttons, a slider and the ← → keys walk the backward pass in the chapter's
+    order (root first, then the output layer, then layer by layer back to the inputs; each
+    node after all the nodes reading it): the current node is highlighted and scrolled into
+    view, grads filled in so far are shown, not-yet-visited ones are blank, and the
+    current node's equation (δ = f′(u) · Σ w · δ at a neuron, ∂L/∂w = h · δ at a weight)
+    and the rest of its chain rule (:func:`explain`) are written above the picture. The
+    picture fits the window; + and − (or the buttons) zoom, 0 fits again. ``detail`` is
+    as in :func:`draw_graph`. The numbers
     are those of one backward pass, so the page works before ``backward()`` too. Needs
     Graphviz's ``dot`` (to lay the graph out as SVG, stopped after ``timeout`` seconds with
     a :class:`GraphTooLargeError`); returns the path written.
@@ -74,23 +105,22 @@ def save_stepper(
     info = analyze(root, max_nodes=max_nodes, what="save_stepper", layout=True)
     adj = info.adjoints()
     dynamic: dict[str, list[str]] = {}
-    style = GraphStyle(adj.get, rankdir=rankdir, shade=False, dynamic=dynamic)
+    if detail not in DETAILS:
+        raise ValueError(f"save_stepper: detail must be 'compact' or 'full', not {detail!r}")
+    style = GraphStyle(adj.get, rankdir=rankdir, shade=False, dynamic=dynamic, detail=detail)
     head = clean(title) if title is not None else f"Backward pass of {info.name(root)}"
     svg = pipe_svg(
         build_graph(info, style, ""), "save_stepper", timeout
     )  # the page shows the title
     steps = []
     for node in info.backward_order:
-        if node is root:
-            why = f"backward() starts at {info.name(root)}: its grad is 1."
-        else:
-            why = str(explain_in(info, adj, node))
+        line, why = step_lines(info, node, adj)
         steps.append(
             {
                 "id": node_id(info, node),
                 "name": info.name(node),
                 "grad": num(adj[node]),
-                "line": _step_line(info, node, adj),
+                "line": line,
                 "explain": why,
             }
         )

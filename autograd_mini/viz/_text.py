@@ -57,11 +57,23 @@ _NOTATION = re.compile(
 
 def clean(text: object) -> str:
     """``text`` as a printable one-line string: control characters become spaces, lone
-    surrogates become "?", and the stepper's invisible :data:`MARK` is removed."""
+    surrogates become "?", the stepper's invisible :data:`MARK` and the characters XML
+    forbids (U+FFFE, U+FFFF, …) are removed."""
     s = str(text)
     s = s.encode("utf-8", "replace").decode("utf-8")
     s = s.replace("\r\n", " ").replace(MARK, "")
-    return "".join(" " if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in s)
+    return "".join(
+        " " if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c
+        for c in s
+        if not _noncharacter(c)
+    )
+
+
+def _noncharacter(c: str) -> bool:
+    """Unicode noncharacters (U+FFFE, U+FFFF and the like in every plane, U+FDD0–U+FDEF):
+    not allowed in XML, so Graphviz and browsers reject an SVG holding one."""
+    code = ord(c)
+    return (code & 0xFFFE) == 0xFFFE or 0xFDD0 <= code <= 0xFDEF
 
 
 def html_escape(text: str) -> str:

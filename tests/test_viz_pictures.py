@@ -1,0 +1,237 @@
+"""Pictures that teach (issue 12) and bounded, safe drawings (issue 15): the chapter's
+network, the compact worked example, Jupyter's mimebundle, names and neuron shapes,
+refusals before Graphviz runs, and escaping."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from autograd_mini import chapter, nn
+from autograd_mini.engine import Value, add_n
+from autograd_mini.viz import (
+    GraphTooLargeError,
+    backprop_table,
+    draw_graph,
+    draw_worked_example_network,
+    explain,
+    mimebundle,
+    render,
+)
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot not found")
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_texts(path: Path) -> list[str]:
+    return [t.text or "" for t in ET.parse(path).getroot().iter(f"{SVG}text")]
+
+
+# -- the chapter's network --------------------------------------------------------------------
+
+
+def test_the_chapters_network_has_its_numbers_and_a_legend() -> None:
+    ex = chapter.build()
+    src = draw_worked_example_network(ex).source
+    for text in ("u₁₁ = 11", "h₁₁ = 11", "δ₁₁ = 78", "u₁₂ = -14", "h₁₂ = 0", "δ₁₂ = 0"):
+        assert text in src, text
+    assert "δ_y = 26" in src and "x₁<BR/>2" in src and "x₂<BR/>3" in src
+    # ∂𝓛/∂w on each edge and the chapter's updates w ← w − ρ ∂𝓛/∂w: 3 → 0.14 and 3 → 1.44.
+    assert "w₁ = 3<BR/>∂𝓛/∂w₁ = 286<BR/>→ 0.14" in src
+    assert "w₂ = 3<BR/>∂𝓛/∂w₂ = 156<BR/>→ 1.44" in src
+    assert src.count("∂𝓛/∂w") >= 8 + 1  # eight edges and the legend
+    assert "thicker edge: larger |w|" in src and "red edge: w &lt; 0" in src
+    assert "w₁: h₁₁ → y" in src and "w₅ w₆ w₇: x₁ x₂ x₃ → u₁₂" in src
+    assert ex.weight("w_1").grad == 0.0  # the example's own grads are not touched
+    assert "→ 2.714" in draw_worked_example_network(ex, rho=0.001).source  # 3 − 0.286
+
+
+def test_the_chapters_network_refuses_other_things_in_one_line() -> None:
+    with pytest.raises(TypeError, match=r"^draw_worked_example_network: expected .*build"):
+        draw_worked_example_network(Value(1.0))
+
+
+@needs_dot
+def test_the_chapters_network_renders(tmp_path: Path) -> None:
+    texts = svg_texts(render(draw_worked_example_network(chapter.build()), tmp_path / "n.svg"))
+    assert "δ₁₁ = 78" in texts and "→ 1.44" in texts and "δ_y = 26" in texts
+
+
+# -- the worked example, compact and full -----------------------------------------------------
+
+
+@needs_dot
+def test_the_worked_example_fits_a_900px_column(tmp_path: Path) -> None:
+    ex = chapter.build()
+    ex.loss.backward()
+    svg = render(draw_graph(ex.loss), tmp_path / "we.svg")
+    root = ET.parse(svg).getroot()
+    width_pt = float(root.attrib["width"].removesuffix("pt"))
+    sizes = [float(t.attrib["font-size"]) for t in root.iter(f"{SVG}text")]
+    # Shown 900 px wide, a font of s pt is s × 900 / width px high.
+    assert min(sizes) * 900 / width_pt >= 9.0, (min(sizes), width_pt)
+    full = render(draw_graph(ex.loss, detail="full"), tmp_path / "full.svg")
+    assert float(ET.parse(full).getroot().attrib["width"].removesuffix("pt")) > width_pt
+
+
+def test_worked_example_names_and_order() -> None:
+    ex = chapter.build()
+    ex.loss.backward()
+    src = draw_graph(ex.loss).source
+    assert "<I>20 − y</I>" in src and "v₁₇" not in src
+    assert "∂L/∂u at a neuron&#39;s pre-activation u" in src  # the legend explains δ
+    # The chapter's order: x₁ x₂ x₃ and u₁₁ before u₁₂ in the DOT source dot lays out.
+    positions = [src.index(f"<B>{n}</B>") for n in ("x₁", "x₂", "x₃")]
+    assert positions == sorted(positions)
+    assert src.index("<B>u₁₁</B>") < src.index("<B>u₁₂</B>")
+    names = [r.name for r in backprop_table(ex.loss)]
+    assert names[:3] == ["L", "20 − y", "y"]  # output layer first, then layer by layer
+    assert names.index("u₁₂") < names.index("w₂") and names[-3:] == ["x₁", "x₂", "x₃"]
+    with pytest.raises(ValueError, match=r"^draw_graph: detail must be"):
+        draw_graph(ex.loss, detail="tiny")
+
+
+def test_generic_expressions_get_no_guessed_neurons() -> None:
+    a, b, c = Value(0.5, "a"), Value(-1.0, "b"), Value(2.0, "c")
+    out = (a * b + c).tanh()
+    out.label = "f"
+    out.backward()
+    src = draw_graph(out).source
+    assert "δ" not in src  # not in a box, and the legend has no δ row
+    assert "h·δ" not in src and "∂f/∂b<" in src  # the root keeps its own name
+    assert ">∂f/∂c = ∂v₅/∂c · ∂f/∂v₅<" in src and "<B>f</B>" in src  # names never nest
+    unnamed = (a * b + c).tanh()
+    assert "tanh(" in draw_graph(unnamed).source or "<I>v" in draw_graph(unnamed).source
+    assert "L" not in [r.name for r in backprop_table(unnamed)]  # an unlabelled root is not "L"
+
+
+# -- Jupyter ----------------------------------------------------------------------------------
+
+
+@needs_dot
+def test_mimebundle_of_a_value_and_of_a_network() -> None:
+    ex = chapter.build()
+    ex.loss.backward()
+    bundle = mimebundle(ex.loss)
+    assert set(bundle) == {"text/plain", "image/svg+xml"}
+    assert bundle["text/plain"] == repr(ex.loss)
+    assert bundle["image/svg+xml"].startswith("<svg") and "δ₁₁ = f′(u₁₁)" in bundle["image/svg+xml"]
+    model = nn.MLP(2, [3, 1], seed=0)
+    net = mimebundle(model)
+    assert net["text/plain"] == repr(model) and "x₁" in net["image/svg+xml"]
+    assert set(mimebundle(model, include=["text/plain"])) == {"text/plain"}
+    assert set(mimebundle(model, exclude=["image/svg+xml"])) == {"text/plain"}
+
+
+def test_mimebundle_of_a_huge_graph_is_a_summary_at_once() -> None:
+    x = Value(1.0, "x")
+    v = x
+    for _ in range(200_000):
+        v = v * 1.0
+    start = time.perf_counter()
+    bundle = mimebundle(v)
+    took = time.perf_counter() - start
+    assert "more than 300 nodes" in bundle["text/plain"]
+    assert "too large to draw inline" in bundle["image/svg+xml"]
+    assert len(bundle["image/svg+xml"]) < 2000 and took < 1.0
+    big = nn.MLP(4, [100, 100, 1], seed=0)
+    assert "201 neurons" in mimebundle(big)["text/plain"]
+
+
+def test_mimebundle_without_graphviz_is_text_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    value = Value(2.0, "a") * 3
+    monkeypatch.setenv("PATH", "")  # no `dot`
+    assert set(mimebundle(value)) == {"text/plain"}
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # no graphviz package
+    assert mimebundle(value) == {"text/plain": repr(value)}
+    with pytest.raises(TypeError, match=r"^mimebundle: expected a Value"):
+        mimebundle("a string")
+
+
+# -- bounded costs (issue 15, item 5) ---------------------------------------------------------
+
+
+def test_a_dense_layered_graph_is_refused_before_dot_runs() -> None:
+    layer = [Value(float(i), f"x_{i}") for i in range(30)]
+    for _ in range(29):
+        layer = [add_n(layer) * (0.1 * (j + 1)) for j in range(30)]
+    root = add_n(layer)
+    start = time.perf_counter()
+    with pytest.raises(GraphTooLargeError) as info:
+        draw_graph(root)  # 1,771 nodes (under max_nodes) but 27,000 edges
+    assert time.perf_counter() - start < 5.0
+    message = str(info.value)
+    assert "27,000 edges" in message and "max_nodes=13500" in message
+    assert "\n" not in message
+
+
+def test_explain_is_linear_and_refuses_huge_graphs_at_once() -> None:
+    x = Value(0.5, "x")
+    v = x
+    for _ in range(40_000):
+        v = v * 1.0001
+    text = explain(v, x)
+    assert len(text) < 1000  # the 40,000-factor chain is written as one product
+    assert "the product of the 40,000 local derivatives" in text
+    assert text.splitlines()[0].endswith(f"= {1.0001**40_000:.4g}")  # ∂v/∂x = 1.0001ⁿ
+    start = time.perf_counter()
+    with pytest.raises(GraphTooLargeError, match=r"^explain: the graph has more than 10,000"):
+        explain(v, x, max_nodes=1000)
+    assert time.perf_counter() - start < 0.5
+
+
+# -- escaping (issue 15, item 6) --------------------------------------------------------------
+
+
+@needs_dot
+def test_xml_invalid_characters_are_dropped(tmp_path: Path) -> None:
+    a = Value(1.0, "a\ufffeb\uffffc\ufdd0d\U0001fffe")
+    out = a * 2
+    out.label = "o\x07k"
+    out.backward()
+    svg = render(draw_graph(out), tmp_path / "bad.svg")
+    texts = "".join(svg_texts(svg))  # parses: no character XML forbids
+    assert "abcd" in texts and "\ufffe" not in texts
+
+
+def test_pipes_and_backticks_stay_inside_their_code_span_and_cell() -> None:
+    a = Value(1.0, "a|`b`")
+    out = a * 2
+    md = explain(out, a)._repr_markdown_()
+    assert "`" not in md and "|" not in md
+    assert "<code>" in md and "&#124;" in md and "&#96;" in md
+    table = backprop_table(out).to_markdown()
+    body = table.splitlines()[2:]
+    assert all(line.count(" | ") == 5 for line in body)  # six cells: no | escaped out
+    assert "a\\|\\`b\\`" in table
+
+
+@needs_dot
+def test_walkthrough_writes_the_chapters_network(tmp_path: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograd_mini",
+            "walkthrough",
+            "--steps",
+            "0",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    texts = svg_texts(tmp_path / "walkthrough_network.svg")
+    assert "δ₁₁ = 78" in texts and "δ_y = 26" in texts and "→ 0.14" in texts and "→ 1.44" in texts
+    assert "walkthrough_network.svg" in done.stdout
