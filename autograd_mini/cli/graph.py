@@ -46,9 +46,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--at",
         nargs="*",
+        action="extend",
         default=[],
         metavar="NAME=VALUE",
-        help="the variables' values, e.g. --at a=1 b=2 c=-1",
+        help="the variables' values, e.g. --at a=1 b=2 c=-1 (repeating --at adds more)",
     )
     p.add_argument(
         "-o",
