@@ -100,3 +100,25 @@ def test_demo_passes_the_language_on(tmp_path: Path) -> None:
     assert "勾配は最大でも 0.25 倍になる" in done.stdout
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in page and "<td>357.089</td>" in page
+
+
+@pytest.mark.parametrize(
+    "argv", [["walkthrough", "--steps", "1"], ["vanishing", "--depth", "2", "--width", "2"]]
+)
+def test_numbers_and_files_are_named_in_japanese(argv: list[str], tmp_path: Path) -> None:
+    """The demo page's table and captions (Report.numbers, Report.files) follow --lang too."""
+    from autograd_mini.cli.parser import build_parser
+
+    names = {}
+    for lang in ("en", "ja"):
+        args = build_parser().parse_args([*argv, "--lang", lang, "--out", str(tmp_path / lang)])
+        report = Report("t", quiet=True)
+        args.handler(args, report)
+        numbers = [name for name, _ in report.numbers]
+        files = [label for label, path in report.files if path.suffix != ".html"]
+        names[lang] = numbers + files
+    # the same quantities in the same order, and no English words left in Japanese
+    assert len(names["ja"]) == len(names["en"]) >= 3
+    english = [n for n in names["ja"] if re.search(r"[a-z]{4,}", n)]
+    assert not english, english
+    assert any(re.search(r"[a-z]{4,}", n) for n in names["en"])

@@ -66,12 +66,12 @@ def run(args: argparse.Namespace, report: Report) -> None:
     ratio = first / last if last else math.inf
     n = len(rows["sigmoid"])
     report.say("  " + i18n.text("sigmoid_ratio", lang, ratio=f"{ratio:.3g}", n=n))
-    report.number("sigmoid: layer 1 / last layer", f"{ratio:.3g}")
+    report.number(i18n.text("num_ratio_sigmoid", lang), f"{ratio:.3g}")
     relu_ratio = rows["relu"][0] / rows["relu"][-1] if rows["relu"][-1] else math.inf
-    report.number("relu: layer 1 / last layer", f"{relu_ratio:.3g}")
+    report.number(i18n.text("num_ratio_relu", lang), f"{relu_ratio:.3g}")
     path = out / "vanishing.json"
     write_atomic(path, json.dumps({"depth": args.depth, "width": args.width, **rows}, indent=1))
-    report.wrote("numbers (JSON)", path)
+    report.wrote(i18n.text("file_numbers", lang), path)
     with missing_dependency():
         written = plot_vanishing(rows, out / "vanishing.png")
-    report.wrote("mean |∂L/∂W| per layer (log scale)", written)
+    report.wrote(i18n.text("file_plot", lang), written)
