@@ -246,7 +246,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     report.say(f"  final training loss (whole data set, after training) {final_loss:.6g}")
     report.number(f"{args.dataset}: final training loss", f"{final_loss:.6g}")
     if train_acc is not None:
-        report.say(f"  training accuracy {train_acc:.1%}")
+        report.say(f"  training accuracy {train_acc:.1%} (whole data set, after training)")
         report.number(f"{args.dataset}: training accuracy", f"{train_acc:.1%}")
     if problem.test_xs:
         _, test_acc = training.evaluate(
