@@ -161,3 +161,25 @@ def test_vanishing_plot_draws_the_quarter_power_reference(lang: str, tmp_path: o
     assert isinstance(tmp_path, Path)
     written = vanishing.plot(rows, tmp_path / "v.png", lang)
     assert written.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name", ["chapter-map.md", "chapter-map.ja.md"])
+def test_chapter_map_says_which_commands_take_lang(name: str) -> None:
+    """The map's sentence about ``--lang ja`` names exactly the subcommands that accept it."""
+    import argparse
+    import re
+    from pathlib import Path
+
+    from autograd_mini.cli.parser import COMMANDS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / name).read_text(encoding="utf-8")
+    sentence = next(p for p in text.split("\n\n") if "`--lang ja`" in p)
+    assert "Every command" not in sentence
+    named = set(re.findall(r"`(\w+)`", sentence)) - {"ja"}
+    with_lang = set()
+    for command in COMMANDS:
+        options = argparse.ArgumentParser()
+        command.add_arguments(options)
+        if "--lang" in options.format_help():
+            with_lang.add(command.NAME)
+    assert named == with_lang == {"walkthrough", "vanishing", "demo"}
