@@ -126,7 +126,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "more_steps": (
         "{steps} gradient steps with ρ = {lr} from the initial weights",
-        "初期値から学習係数 ρ = {lr} で最急降下法を {steps} 回",
+        "初期値から、学習係数 ρ = {lr} の最急降下法で {steps} 回更新する",
     ),
     "step_line": ("step {k:>3}  L = {loss}", "{k:>3} 回目  L = {loss}"),
     # the names of walkthrough's numbers and files (the demo page's table and captions)
