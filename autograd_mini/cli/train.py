@@ -23,6 +23,7 @@ from autograd_mini.experiments import (
     plot_loss,
     wine_question,
 )
+from autograd_mini.modelfile import ModelFileError
 from autograd_mini.train import LOSSES
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "compiles",
     "plural",
     "run",
+    "save_path",
     "targets_for",
 ]
 
@@ -184,13 +186,23 @@ def compiles(model: Any, loss: str, x: Sequence[float], t: Any) -> bool:
     return True
 
 
+def save_path(text: str) -> Path:
+    """``--save``'s file, checked before training: a file name, not a folder, printable."""
+    path = Path(text)
+    if not text.isprintable():
+        raise UsageError(f"--save: the file name {path.name[:40]!r} has control characters")
+    if path.is_dir():
+        raise UsageError(f"--save {text[:60]!r} is a folder: give a file name, e.g. model.json")
+    return path
+
+
 def run(args: argparse.Namespace, report: Report) -> None:
     """Train an MLP; print the metrics; save the model, loss curve and decision boundary."""
     from autograd_mini import nn
     from autograd_mini import train as training
 
     out = prepare_out(args.out)
-    save_to = Path(args.save) if args.save else None
+    save_to = save_path(args.save) if args.save else None
     if save_to is not None:
         prepare_out(save_to.parent, "the folder of --save")
     with missing_dependency():
@@ -259,7 +271,10 @@ def run(args: argparse.Namespace, report: Report) -> None:
         wine_question(report, model, problem)
     stem = args.dataset.replace("-", "_")
     model_path = save_to if save_to is not None else out / f"model_{stem}.json"
-    model.save(model_path)
+    try:
+        model.save(model_path)
+    except ModelFileError as error:  # e.g. the folder became unwritable while training
+        raise UsageError(str(error)) from None
     report.wrote("model (JSON)", model_path)
     if args.no_plots:
         return
