@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd_mini.cli.arguments import bounded, dataset_names, hidden_sizes, out_option, seed_type
+from autograd_mini.cli.arguments import (
+    bounded,
+    dataset_names,
+    hidden_sizes,
+    out_option,
+    printable_name,
+    seed_type,
+)
 from autograd_mini.cli.output import UsageError, missing_dependency, prepare_out
 from autograd_mini.experiments import (
     DATASETS_2D,
@@ -188,9 +195,7 @@ def compiles(model: Any, loss: str, x: Sequence[float], t: Any) -> bool:
 
 def save_path(text: str) -> Path:
     """``--save``'s file, checked before training: a file name, not a folder, printable."""
-    path = Path(text)
-    if not text.isprintable():
-        raise UsageError(f"--save: the file name {path.name[:40]!r} has control characters")
+    path = Path(printable_name(text, "--save"))
     if path.is_dir():
         raise UsageError(f"--save {text[:60]!r} is a folder: give a file name, e.g. model.json")
     return path
