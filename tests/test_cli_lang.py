@@ -122,3 +122,18 @@ def test_numbers_and_files_are_named_in_japanese(argv: list[str], tmp_path: Path
     english = [n for n in names["ja"] if re.search(r"[a-z]{4,}", n)]
     assert not english, english
     assert any(re.search(r"[a-z]{4,}", n) for n in names["en"])
+
+
+def test_demo_page_links_its_docs_in_the_pages_language() -> None:
+    """In Japanese the page links the Japanese docs with Japanese names (en: the English)."""
+    ja = index_html([], 1.0, Path("out"), "ja")
+    en = index_html([], 1.0, Path("out"))
+    ja_links = re.findall(r'<a href="[^"]*?([\w.-]+\.md)">([^<]+)</a>', ja)
+    en_links = re.findall(r'<a href="[^"]*?([\w.-]+\.md)">([^<]+)</a>', en)
+    assert [f for f, _ in ja_links] == [
+        "tutorial.ja.md", "errata.md", "chapter-map.ja.md", "exercises.ja.md", "api.md"
+    ]  # fmt: skip
+    assert not [t for _, t in ja_links if re.search(r"[a-z]{4,}", t)], ja_links
+    assert [f for f, _ in en_links] == [
+        "tutorial.md", "errata.md", "chapter-map.md", "exercises.md", "api.md"
+    ]  # fmt: skip
