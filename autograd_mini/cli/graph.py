@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograd_mini.cli.arguments import bounded
+from autograd_mini.cli.arguments import bounded, printable_name
 from autograd_mini.cli.output import UsageError, draw, prepare_out, printable, stepper
 from autograd_mini.experiments import Report
 
@@ -46,9 +46,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--at",
         nargs="*",
+        action="extend",
         default=[],
         metavar="NAME=VALUE",
-        help="the variables' values, e.g. --at a=1 b=2 c=-1",
+        help="the variables' values, e.g. --at a=1 b=2 c=-1 (repeating --at adds more)",
     )
     p.add_argument(
         "-o",
@@ -163,7 +164,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     from autograd_mini.expression import ExpressionError, evaluate
     from autograd_mini.viz import GraphTooLargeError, backprop_table, draw_graph
 
-    target = Path(args.output)
+    target = Path(printable_name(args.output, "-o"))
     if target.suffix.lower() not in PICTURE_SUFFIXES:
         raise UsageError(
             f"-o {str(target)!r}: the picture's format comes from its suffix; "
