@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,8 +16,16 @@ def planned(target: str) -> list[str]:
     """The commands ``make TARGET`` runs from scratch, in order."""
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
+    # Run as a fresh top-level make even when the suite itself runs under `make test`: the
+    # outer make's MAKEFLAGS/MAKELEVEL would add "Entering/Leaving directory" lines.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     done = subprocess.run(
-        ["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, timeout=60
+        ["make", "-n", "-B", "--no-print-directory", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
