@@ -203,3 +203,23 @@ def test_the_stepper_panel_at_every_step(driver: Any, tmp_path: Path) -> None:
     driver.find_element(By.ID, "fit").click()
     fitted = driver.execute_script("return document.getElementById('picture').dataset.scale")
     assert float(fitted) < float(after) and driver.execute_script(FITS)
+
+
+def test_the_graph_commands_picture_is_legible(driver: Any, tmp_path: Path) -> None:
+    # As `autograd-mini graph` draws it: the root is labelled with the expression's text.
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(-1.0, "c")
+    out = (a * b + c).tanh()
+    out.label = "tanh(a*b + c)"
+    out.backward()
+    rows = shown_at_reader_width(driver, render(draw_graph(out), tmp_path / "t.svg"), tmp_path)
+    check_legible(rows)
+
+
+def test_a_labelled_neuron_expression_is_legible(driver: Any, tmp_path: Path) -> None:
+    values = zip((0.5, 2.0, -1.0, 3.0, 0.5), ("w1", "x1", "w2", "x2", "b"), strict=True)
+    w1, x1, w2, x2, b = (Value(v, n) for v, n in values)
+    out = (w1 * x1 + w2 * x2 + b).relu()
+    out.label = "relu(w1*x1 + w2*x2 + b)"
+    out.backward()
+    rows = shown_at_reader_width(driver, render(draw_graph(out), tmp_path / "r.svg"), tmp_path)
+    check_legible(rows)

@@ -235,3 +235,22 @@ def test_walkthrough_writes_the_chapters_network(tmp_path: Path) -> None:
     texts = svg_texts(tmp_path / "walkthrough_network.svg")
     assert "δ₁₁ = 78" in texts and "δ_y = 26" in texts and "→ 0.14" in texts and "→ 1.44" in texts
     assert "walkthrough_network.svg" in done.stdout
+
+
+def test_a_long_root_label_is_f_in_the_equations() -> None:
+    # `autograd-mini graph` labels the root with the whole expression: written out in every
+    # equation it made the boxes so wide that the text was 7 px at a 900 px column.
+    w, x, b = Value(0.5, "w"), Value(2.0, "x"), Value(-3.0, "b")
+    out = (w * x + b).relu()
+    out.label = "relu(w*x + b) + 0"
+    out.backward()
+    src = draw_graph(out).source
+    assert "∂f/∂w<" in src and "∂f/∂b = ∂v₅/∂b · ∂f/∂v₅" in src
+    assert "∂(relu(w*x + b) + 0)/∂" not in src
+    assert "<I>f</I>&#160;= relu(w*x + b) + 0 = 0" in src  # the title says what f is
+    assert "<B><I>f</I>&#160;= </B><B>relu(w*x + b) + 0</B>" in src  # and so does the root's box
+    short = Value(1.0, "a") * Value(2.0, "b")
+    short.label = "out"
+    short.backward()
+    assert "∂out/∂a = " in draw_graph(short).source  # a short label stays as it is
+    assert explain(out, w).startswith("∂(relu(w*x + b) + 0)/∂w")  # explain() is unchanged

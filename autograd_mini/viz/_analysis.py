@@ -95,16 +95,26 @@ class GraphInfo:
     names: dict[Value, str] = field(default_factory=dict)
     html_names: dict[Value, str] = field(default_factory=dict)
     roles: dict[Value, Any] = field(default_factory=dict)
+    #: Pictures set this: a root whose name is longer than a short expression (``autograd-mini
+    #: graph`` labels it with the whole expression) is written ``f`` in the equations.
+    short_root: bool = False
 
     def name(self, node: Value) -> str:
         return self.names[node]
+
+    @property
+    def root_symbol(self) -> str:
+        """The root's name in equations: its own, or ``f`` when :attr:`short_root` is set
+        and the name is longer than a short expression."""
+        name = self.names[self.root]
+        return "f" if self.short_root and len(name) > _MAX_NAME else name
 
     def d(self, top: Value, bottom: Value) -> str:
         """``∂top/∂bottom`` with the names; an expression name goes in parentheses."""
         return f"∂{self.factor_name(top)}/∂{self.factor_name(bottom)}"
 
     def factor_name(self, node: Value) -> str:
-        name = self.names[node]
+        name = self.root_symbol if node is self.root else self.names[node]
         return f"({name})" if " " in name else name
 
     @property
@@ -404,7 +414,7 @@ def weight_equation(
     total = math.fsum(t.local * t.upstream for t in terms)
     if not math.isclose(total, grad(leaf), rel_tol=1e-9, abs_tol=1e-12):
         return None
-    lhs = f"∂{info.name(info.root)}/∂{info.name(leaf)}"
+    lhs = f"∂{info.factor_name(info.root)}/∂{info.name(leaf)}"
     if len(terms) > max_terms:
         return f"{lhs} = Σ over {len(terms)} uses = {num(total)}"
     kinds = {t.kind for t in terms}
@@ -600,8 +610,12 @@ def _chain(info: GraphInfo, node: Value, grad: Callable[[Value], float], lhs: st
     if not readers:
         return Equation(lhs, "", "", 0.0)
     if len(readers) > MAX_TERMS:
+        top = info.factor_name(root)
         return Equation(
-            lhs, f"Σ over {len(readers)} readers ∂c/∂{info.factor_name(node)} · ∂L/∂c", "", total
+            lhs,
+            f"Σ over {len(readers)} readers ∂c/∂{info.factor_name(node)} · ∂{top}/∂c",
+            "",
+            total,
         )
     syms, nums = [], []
     for c, p in readers:

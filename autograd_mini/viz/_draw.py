@@ -196,6 +196,8 @@ def _annotations(info: GraphInfo, node: Value, style: GraphStyle) -> list[str]:
 def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, font: str) -> str:
     g = style.grad(node)
     head = f"<B>{info.html_names[node]}</B>"
+    if node is info.root and info.root_symbol != info.name(node):
+        head = f"<B><I>{info.root_symbol}</I>&#160;= </B>{head}"
     named_by_expression = not node.label and not info.names[node].startswith("v")
     if style.detail == "compact" and node.operation is not None and not named_by_expression:
         head += f'  <FONT COLOR="#555555">{dot_escape(op_text(node))}</FONT>'
@@ -393,6 +395,7 @@ def draw_graph(
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be LR, RL, TB or BT, not {rankdir!r}")
     info = analyze(root, max_nodes=max_nodes, layout=True)
+    info.short_root = True
     computed = is_computed(root)
 
     def grad(node: Value) -> float | None:
@@ -410,7 +413,8 @@ def graph_title(info: GraphInfo, computed: bool) -> str:
         if computed
         else f"grads not yet computed: call {dot_escape(info.name(root))}.backward()"
     )
-    return f"{info.html_names[root]} = {dot_escape(num(root.data))}  ·  {state}"
+    alias = "" if info.root_symbol == info.name(root) else f"<I>{info.root_symbol}</I>&#160;= "
+    return f"{alias}{info.html_names[root]} = {dot_escape(num(root.data))}  ·  {state}"
 
 
 # -- the network picture ----------------------------------------------------------------------

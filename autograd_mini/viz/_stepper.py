@@ -47,7 +47,7 @@ def step_lines(info: GraphInfo, node: Value, adj: dict[Value, float]) -> tuple[s
     if node is root:
         return (
             f"{info.d(root, root)} = 1",
-            f"backward() starts at {info.name(root)}: its grad is 1.",
+            f"backward() starts at {_root_name(info)}: its grad is 1.",
         )
     line = node_equation(info, node, adj.__getitem__).one_line()
     said = {_core(line)}
@@ -59,6 +59,12 @@ def step_lines(info: GraphInfo, node: Value, adj: dict[Value, float]) -> tuple[s
         said.add(core)
         more.append(text)
     return line, "\n".join(more)
+
+
+def _root_name(info: GraphInfo) -> str:
+    """The root as the page names it: ``f = relu(w1*x1 + …)`` when the equations call it f."""
+    name = info.name(info.root)
+    return name if info.root_symbol == name else f"{info.root_symbol} = {name}"
 
 
 def _core(line: str) -> str:
@@ -103,6 +109,7 @@ def save_stepper(
     a :class:`GraphTooLargeError`); returns the path written.
     """
     info = analyze(root, max_nodes=max_nodes, what="save_stepper", layout=True)
+    info.short_root = True
     adj = info.adjoints()
     dynamic: dict[str, list[str]] = {}
     if detail not in DETAILS:
@@ -128,7 +135,7 @@ def save_stepper(
         "steps": steps,
         "dynamic": {k: [[t, _hidden(t)] for t in v] for k, v in dynamic.items()},
         "intro": (
-            f"{info.name(root)} = {num(root.data)}. backward() visits the {len(steps)} nodes "
+            f"{_root_name(info)} = {num(root.data)}. backward() visits the {len(steps)} nodes "
             "from the root back to the leaves; press Next (→) to take one step."
         ),
     }
