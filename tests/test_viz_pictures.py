@@ -254,3 +254,17 @@ def test_a_long_root_label_is_f_in_the_equations() -> None:
     short.backward()
     assert "∂out/∂a = " in draw_graph(short).source  # a short label stays as it is
     assert explain(out, w).startswith("∂(relu(w*x + b) + 0)/∂w")  # explain() is unchanged
+
+
+def test_the_op_text_is_readable_on_the_darkest_shade() -> None:
+    # Grey (#555555) on the darkest orange (#d94801) was hard to read; on white text's
+    # shade the op is written in a light colour.
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(-1.0, "c")
+    out = (a * b + c).tanh()
+    out.backward()
+    src = draw_graph(out).source
+    root_line = next(line for line in src.splitlines() if 'BGCOLOR="#d94801"' in line)
+    assert '<FONT COLOR="white">' in root_line and "#555555" not in root_line
+    assert '<FONT COLOR="#fdd0a2">tanh</FONT>' in root_line  # an unlabelled root f shows it
+    light = next(line for line in src.splitlines() if "a × b" in line and "BGCOLOR" in line)
+    assert '<FONT COLOR="#555555">' not in light or 'FONT COLOR="black"' in light

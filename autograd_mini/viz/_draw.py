@@ -25,6 +25,7 @@ from autograd_mini.viz._analysis import (
     GraphTooLargeError,
     analyze,
     count_nodes,
+    expression_name,
     grad_value,
     is_computed,
     natural_key,
@@ -198,9 +199,11 @@ def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, fon
     head = f"<B>{info.html_names[node]}</B>"
     if node is info.root and info.root_symbol != info.name(node):
         head = f"<B><I>{info.root_symbol}</I>&#160;= </B>{head}"
-    named_by_expression = not node.label and not info.names[node].startswith("v")
+    named_by_expression = not node.label and expression_name(node, info.names) is not None
     if style.detail == "compact" and node.operation is not None and not named_by_expression:
-        head += f'  <FONT COLOR="#555555">{dot_escape(op_text(node))}</FONT>'
+        # Grey on a light shade; on the darkest (white text) a light orange that stays legible.
+        muted = "#555555" if font == "black" else _SHADES[2]
+        head += f'  <FONT COLOR="{muted}">{dot_escape(op_text(node))}</FONT>'
     texts: list[str] = []
     if style.show_grad:
         texts.append(f"grad {num(g)}" if g is not None else "grad —")
