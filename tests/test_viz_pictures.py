@@ -268,3 +268,20 @@ def test_the_op_text_is_readable_on_the_darkest_shade() -> None:
     assert '<FONT COLOR="#fdd0a2">tanh</FONT>' in root_line  # an unlabelled root f shows it
     light = next(line for line in src.splitlines() if "a × b" in line and "BGCOLOR" in line)
     assert '<FONT COLOR="#555555">' not in light or 'FONT COLOR="black"' in light
+
+
+@needs_dot
+def test_the_legend_keeps_its_size_under_a_wide_title(tmp_path: Path) -> None:
+    # The legend's table used to be stretched to the title's width: 150 pt swatches.
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(-1.0, "c")
+    out = (a * b + c).tanh()
+    out.label = "tanh(a*b + c)"
+    out.backward()
+    root = ET.parse(render(draw_graph(out), tmp_path / "t.svg")).getroot()
+    graph = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "graph")
+    widths = []
+    for poly in graph.findall(f"{SVG}polygon"):  # the caption's cells, outside every node
+        xs = [float(p.split(",")[0]) for p in (poly.get("points") or "").split()]
+        if poly.get("fill") not in ("white", "none", None):
+            widths.append(max(xs) - min(xs))
+    assert len(widths) >= 3 and max(widths) < 40, widths

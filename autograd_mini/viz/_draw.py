@@ -343,11 +343,12 @@ def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digr
 
 
 def _caption(title: str, legend: str) -> str:
-    """The graph's label under the picture: the title, then the legend table."""
-    rows = f'<TR><TD ALIGN="LEFT">{title}</TD></TR>' if title else ""
+    """The graph's label under the picture: the title, and the legend table beside it (in
+    one row, so Graphviz never stretches the legend's swatches to the title's width)."""
+    cells = f'<TD ALIGN="LEFT" VALIGN="TOP">{title}</TD>' if title else ""
     if legend:
-        rows += f'<TR><TD ALIGN="LEFT">{legend}</TD></TR>'
-    return f'<<TABLE BORDER="0" CELLPADDING="2">{rows}</TABLE>>'
+        cells += f'<TD ALIGN="LEFT" VALIGN="TOP">{legend}</TD>'
+    return f'<<TABLE BORDER="0" CELLPADDING="2" CELLSPACING="8"><TR>{cells}</TR></TABLE>>'
 
 
 def _add_clusters(
