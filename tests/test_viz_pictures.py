@@ -285,3 +285,11 @@ def test_the_legend_keeps_its_size_under_a_wide_title(tmp_path: Path) -> None:
         if poly.get("fill") not in ("white", "none", None):
             widths.append(max(xs) - min(xs))
     assert len(widths) >= 3 and max(widths) < 40, widths
+
+
+def test_each_network_edge_label_is_tied_to_its_edge() -> None:
+    # w₃'s and w₄'s labels sat between their two edges; a decorated label is underlined and
+    # joined to its own edge by a line.
+    src = draw_worked_example_network(chapter.build()).source
+    labelled = [line for line in src.splitlines() if "->" in line and "label=" in line]
+    assert len(labelled) == 8 and all("decorate=true" in line for line in labelled), labelled

@@ -615,6 +615,9 @@ def network_graph(
                 if labels:
                     attrs["label"] = _weight_label(w, grad(w) if computed else None, rho)
                     attrs["fontcolor"] = colour
+                    # Underlined and joined to its edge by a line: each label visibly
+                    # belongs to one edge even where two edges run close together.
+                    attrs["decorate"] = "true"
                 dot.edge(src, f"n{li}_{j}", **attrs)
         prev = ids
     return dot
