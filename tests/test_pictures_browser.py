@@ -68,7 +68,8 @@ def driver() -> Iterator[Any]:
 
 
 # For every node: each <text>'s box and the node's shape's box (polygon, ellipse or path) in
-# screen pixels, and the text's height; a text spills when its box leaves the shape's.
+# screen pixels, and the text's height; a text spills when its box leaves the shape's. Every
+# other text (edge labels, title, legend) is measured for its height only.
 MEASURE = """
 const out = [];
 for (const g of document.querySelectorAll('svg g.node')) {
@@ -84,6 +85,12 @@ for (const g of document.querySelectorAll('svg g.node')) {
               s.top - box.top, box.bottom - s.bottom),
               px: parseFloat(getComputedStyle(t).fontSize) * m.a});
   }
+}
+// Edge labels and the caption (title, legend) have no shape to stay in, but must be legible.
+for (const t of document.querySelectorAll('svg text')) {
+  if (t.closest('g.node') || !t.textContent.trim()) { continue; }
+  out.push({text: t.textContent, spill: 0,
+            px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a});
 }
 return out;
 """
@@ -223,3 +230,10 @@ def test_a_labelled_neuron_expression_is_legible(driver: Any, tmp_path: Path) ->
     out.backward()
     rows = shown_at_reader_width(driver, render(draw_graph(out), tmp_path / "r.svg"), tmp_path)
     check_legible(rows)
+
+
+@pytest.mark.parametrize("name", ["worked_example.svg", "network.svg", "wine_network.svg"])
+def test_the_docs_pictures_are_legible_at_900px(driver: Any, tmp_path: Path, name: str) -> None:
+    # The pictures the README and the tutorials show, as committed.
+    svg = Path(__file__).resolve().parent.parent / "docs" / "images" / name
+    check_legible(shown_at_reader_width(driver, svg, tmp_path))
