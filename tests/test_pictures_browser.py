@@ -237,3 +237,25 @@ def test_the_docs_pictures_are_legible_at_900px(driver: Any, tmp_path: Path, nam
     # The pictures the README and the tutorials show, as committed.
     svg = Path(__file__).resolve().parent.parent / "docs" / "images" / name
     check_legible(shown_at_reader_width(driver, svg, tmp_path))
+
+
+WHOLE = (
+    "const p = document.getElementById('picture').getBoundingClientRect();"
+    "const s = document.querySelector('#picture svg').getBoundingClientRect();"
+    "const px = Math.min(...Array.from(document.querySelectorAll('#picture svg text'),"
+    "  t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a));"
+    "return [s.width <= p.width + 1 && s.height <= p.height + 1, px];"
+)
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1000, 800)])
+def test_the_stepper_shows_the_whole_worked_example(
+    driver: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    # Left to right, the worked example showed at 1400 × 900 cut at the bottom with half
+    # the window empty; its layout is now picked to fit, the whole picture with text ≥ 9 px.
+    page = save_stepper(chapter.build().loss, tmp_path / "stepper.html")
+    driver.set_window_size(*size)
+    driver.get(page.resolve().as_uri() + "#16")
+    whole, px = driver.execute_script(WHOLE)
+    assert whole and px >= 8.9, (whole, px)

@@ -22,6 +22,7 @@ from autograd_mini.viz import (
     explain,
     mimebundle,
     render,
+    save_stepper,
 )
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot not found")
@@ -293,3 +294,22 @@ def test_each_network_edge_label_is_tied_to_its_edge() -> None:
     src = draw_worked_example_network(chapter.build()).source
     labelled = [line for line in src.splitlines() if "->" in line and "label=" in line]
     assert len(labelled) == 8 and all("decorate=true" in line for line in labelled), labelled
+
+
+@needs_dot
+def test_the_stepper_picks_the_layout_that_fits_a_window(tmp_path: Path) -> None:
+    # Left to right, the worked example is a tall column of nine leaves: at 1400 × 900 it
+    # showed at 0.62 with half the window empty. Top to bottom it fits at ~0.9.
+    from autograd_mini.viz._stepper import fit_scale
+
+    ex = chapter.build()
+    page = save_stepper(ex.loss, tmp_path / "auto.html").read_text("utf-8")
+    lr = save_stepper(ex.loss, tmp_path / "lr.html", rankdir="LR").read_text("utf-8")
+    assert fit_scale(page) > 0.8 > fit_scale(lr)
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    chain = ((a * b).tanh() * 3).exp().relu()  # a long chain: left to right fits better
+    auto = save_stepper(chain, tmp_path / "chain.html").read_text("utf-8")
+    tb = save_stepper(chain, tmp_path / "chain_tb.html", rankdir="TB").read_text("utf-8")
+    assert fit_scale(auto) > fit_scale(tb)
+    with pytest.raises(ValueError, match=r"^save_stepper: rankdir must be auto, LR"):
+        save_stepper(ex.loss, tmp_path / "x.html", rankdir="up")

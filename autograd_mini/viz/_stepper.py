@@ -28,7 +28,7 @@ from autograd_mini.viz._draw import (
 from autograd_mini.viz._explain import explain_in
 from autograd_mini.viz._text import MARK, clean, html_escape, num
 
-__all__ = ["json_for_script", "save_stepper", "step_lines"]
+__all__ = ["WINDOW", "fit_scale", "json_for_script", "save_stepper", "step_lines"]
 
 
 def json_for_script(data: Any) -> str:
@@ -90,7 +90,7 @@ def save_stepper(
     *,
     title: str | None = None,
     max_nodes: int = 1000,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     detail: str = "compact",
     timeout: float | None = DOT_TIMEOUT,
 ) -> Path:
@@ -102,23 +102,30 @@ def save_stepper(
     view, grads filled in so far are shown, not-yet-visited ones are blank, and the
     current node's equation (δ = f′(u) · Σ w · δ at a neuron, ∂L/∂w = h · δ at a weight)
     and the rest of its chain rule (:func:`explain`) are written above the picture. The
-    picture fits the window; + and − (or the buttons) zoom, 0 fits again. ``detail`` is
-    as in :func:`draw_graph`. The numbers
-    are those of one backward pass, so the page works before ``backward()`` too. Needs
+    picture fits the window; + and − (or the buttons) zoom, 0 fits again. ``detail`` and
+    ``rankdir`` are as in :func:`draw_graph`; ``rankdir="auto"`` (the default) lays the
+    graph out both left to right and top to bottom and keeps the one that shows larger in
+    a 1400 × 900 window (:data:`WINDOW`). The numbers are those of one backward pass, so
+    the page works before ``backward()`` too. Needs
     Graphviz's ``dot`` (to lay the graph out as SVG, stopped after ``timeout`` seconds with
     a :class:`GraphTooLargeError`); returns the path written.
     """
+    if detail not in DETAILS:
+        raise ValueError(f"save_stepper: detail must be 'compact' or 'full', not {detail!r}")
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"save_stepper: rankdir must be auto, LR, RL, TB or BT, not {rankdir!r}")
     info = analyze(root, max_nodes=max_nodes, what="save_stepper", layout=True)
     info.short_root = True
     adj = info.adjoints()
-    dynamic: dict[str, list[str]] = {}
-    if detail not in DETAILS:
-        raise ValueError(f"save_stepper: detail must be 'compact' or 'full', not {detail!r}")
-    style = GraphStyle(adj.get, rankdir=rankdir, shade=False, dynamic=dynamic, detail=detail)
     head = clean(title) if title is not None else f"Backward pass of {info.name(root)}"
-    svg = pipe_svg(
-        build_graph(info, style, ""), "save_stepper", timeout
-    )  # the page shows the title
+    layouts = []
+    for direction in ("LR", "TB") if rankdir == "auto" else (rankdir,):
+        dynamic: dict[str, list[str]] = {}
+        style = GraphStyle(adj.get, rankdir=direction, shade=False, dynamic=dynamic, detail=detail)
+        # No title in the picture: the page shows it.
+        svg = pipe_svg(build_graph(info, style, ""), "save_stepper", timeout)
+        layouts.append((fit_scale(svg), svg, dynamic))
+    _, svg, dynamic = max(layouts, key=lambda layout: layout[0])  # LR on a tie
     steps = []
     for node in info.backward_order:
         line, why = step_lines(info, node, adj)
@@ -144,6 +151,20 @@ def save_stepper(
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, page.encode("utf-8"))
     return out
+
+
+#: The picture's part of a typical browser window (1400 × 900 less the buttons and the
+#: panel), in CSS px: ``rankdir="auto"`` picks the layout that shows largest there.
+WINDOW = (1370.0, 680.0)
+
+
+def fit_scale(svg: str, window: tuple[float, float] = WINDOW) -> float:
+    """The scale at which dot's ``svg`` (its size in pt) fits ``window`` (CSS px)."""
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if size is None:
+        return 0.0
+    width, height = (float(v) * 4 / 3 for v in size.groups())
+    return min(window[0] / width, window[1] / height) if width and height else 0.0
 
 
 def _inline_svg(svg: str) -> str:
