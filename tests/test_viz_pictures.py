@@ -248,7 +248,7 @@ def test_a_long_root_label_is_f_in_the_equations() -> None:
     src = draw_graph(out).source
     assert "∂f/∂w<" in src and "∂f/∂b = ∂v₅/∂b · ∂f/∂v₅" in src
     assert "∂(relu(w*x + b) + 0)/∂" not in src
-    assert "<I>f</I>&#160;= relu(w*x + b) + 0 = 0" in src  # the title says what f is
+    assert "<I>f</I>&#160;= relu(w*x + b) + 0&#160;= 0" in src  # the title says what f is
     assert "<B><I>f</I>&#160;= </B><B>relu(w*x + b) + 0</B>" in src  # and so does the root's box
     short = Value(1.0, "a") * Value(2.0, "b")
     short.label = "out"
@@ -313,3 +313,11 @@ def test_the_stepper_picks_the_layout_that_fits_a_window(tmp_path: Path) -> None
     assert fit_scale(auto) > fit_scale(tb)
     with pytest.raises(ValueError, match=r"^save_stepper: rankdir must be auto, LR"):
         save_stepper(ex.loss, tmp_path / "x.html", rankdir="up")
+
+
+def test_the_title_keeps_its_space_after_an_italic_name() -> None:
+    # "<I>f</I> = 0.9993" was drawn "f= 0.9993": Graphviz drops a space after a font change.
+    a = Value(2.0, "a")
+    out = a.tanh() * 2  # unlabelled root: named f, in italics
+    out.backward()
+    assert "<I>f</I>&#160;= 1.928" in draw_graph(out).source

@@ -418,7 +418,8 @@ def graph_title(info: GraphInfo, computed: bool) -> str:
         else f"grads not yet computed: call {dot_escape(info.name(root))}.backward()"
     )
     alias = "" if info.root_symbol == info.name(root) else f"<I>{info.root_symbol}</I>&#160;= "
-    return f"{alias}{info.html_names[root]} = {dot_escape(num(root.data))}  ·  {state}"
+    # &#160;: Graphviz drops a plain space that follows a font change (<I>f</I> = …).
+    return f"{alias}{info.html_names[root]}&#160;= {dot_escape(num(root.data))}  ·  {state}"
 
 
 # -- the network picture ----------------------------------------------------------------------
@@ -786,7 +787,8 @@ def render(
 # -- Jupyter ----------------------------------------------------------------------------------
 # Rich display in Jupyter: :func:`mimebundle` draws a Value's graph or a network.
 #
-# ``Value._repr_mimebundle_`` and ``Module._repr_mimebundle_`` call it. Every picture is
+# A ``Value._repr_mimebundle_`` or ``Module._repr_mimebundle_`` can return it (the engine and
+# nn do not define them yet: ``display(viz.mimebundle(v), raw=True)`` shows it). Every picture is
 # bounded: a graph is measured by a walk that stops past :data:`MAX_INLINE_NODES` nodes (so
 # a huge graph costs nothing to display), Graphviz gets :data:`INLINE_TIMEOUT` seconds, and
 # anything too large or failing shows a one-line text summary and a small SVG saying so.
