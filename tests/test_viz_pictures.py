@@ -321,3 +321,14 @@ def test_the_title_keeps_its_space_after_an_italic_name() -> None:
     out = a.tanh() * 2  # unlabelled root: named f, in italics
     out.backward()
     assert "<I>f</I>&#160;= 1.928" in draw_graph(out).source
+
+
+def test_full_detail_writes_each_local_derivative_at_its_edges_tail() -> None:
+    # At the head, the labels of all the edges into one op crowded round it ("3 2", "1 2"
+    # next to Σwh+b); at the tail each sits where its own edge leaves its value.
+    ex = chapter.build()
+    ex.loss.backward()
+    src = draw_graph(ex.loss, detail="full").source
+    labelled = [line for line in src.splitlines() if "->" in line and "label=" in line]
+    assert len(labelled) == 20 and all("taillabel=" in line for line in labelled), labelled
+    assert "headlabel" not in src

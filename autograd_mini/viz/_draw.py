@@ -324,8 +324,10 @@ def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digr
                 dot.edge(node_id(info, a), nid)
                 continue
             label = dot_escape(num(p))
+            # At the edge's tail, where it leaves its value: at the head the labels of all the
+            # edges into one op crowd round it.
             attrs = (
-                {"headlabel": f'<<FONT COLOR="{_EDGE}">{label}</FONT>>', "labeldistance": "1.6"}
+                {"taillabel": f'<<FONT COLOR="{_EDGE}">{label}</FONT>>', "labeldistance": "1.6"}
                 if style.show_local
                 else {}
             )
@@ -387,7 +389,7 @@ def draw_graph(
     ``detail="compact"`` (the default) puts each op in its value's box and each edge's local
     derivative into the equation of the node the edge leaves: the chapter's worked example
     is about 900 pt wide, so its text stays ≥ 9 px at a 900 px column. ``detail="full"``
-    draws an op node between values and the local derivative ∂out/∂in at every edge's head.
+    draws an op node between values and the local derivative ∂out/∂in at every edge's tail.
 
     Before ``root.backward()`` (root.grad ≠ 1) grads of 0 show as "—", not yet computed.
     More than ``max_nodes`` nodes raise :class:`GraphTooLargeError` (draw a part instead), and
