@@ -332,3 +332,10 @@ def test_full_detail_writes_each_local_derivative_at_its_edges_tail() -> None:
     labelled = [line for line in src.splitlines() if "->" in line and "label=" in line]
     assert len(labelled) == 20 and all("taillabel=" in line for line in labelled), labelled
     assert "headlabel" not in src
+
+
+def test_too_many_nodes_names_the_size_that_draws_it() -> None:
+    a = Value(1.0, "a")
+    out = (a * 2 + 1).tanh() * a.exp()  # 6 nodes: a, a × 2, + 1, tanh, exp, ×
+    with pytest.raises(GraphTooLargeError, match=r"more than max_nodes=5 .* pass max_nodes=6 to"):
+        draw_graph(out, max_nodes=5)

@@ -245,12 +245,16 @@ def analyze(
     if max_nodes is not None and size > max_nodes:
         # Refused without walking the whole graph: counted up to 10 × max_nodes at most.
         many = f"{size:,}" if size <= 10 * max_nodes else f"more than {10 * max_nodes:,}"
+        # The size that draws it, as a plain number (the CLI turns max_nodes= into its option).
+        anyway = (
+            f"max_nodes={size}" if size <= 10 * max_nodes else f"max_nodes above {10 * max_nodes}"
+        )
         raise GraphTooLargeError(
             f"{what}: the graph has {many} nodes, more than max_nodes={max_nodes:,} "
             "(Graphviz needs minutes for 100,000 nodes and the picture would be unreadable). "
             "Draw a part of it: one neuron (draw_graph(neuron.u) after a forward call), the "
             "loss of one sample (draw_graph(loss(model(xs[0]), ys[0]))), or a small model; "
-            "or pass a larger max_nodes to draw it anyway."
+            f"or pass {anyway} to draw it anyway."
         )
     order = topological_order(root)
     if layout and max_nodes is not None:
