@@ -104,8 +104,9 @@ def save_stepper(
     and the rest of its chain rule (:func:`explain`) are written above the picture. The
     picture fits the window; + and − (or the buttons) zoom, 0 fits again. ``detail`` and
     ``rankdir`` are as in :func:`draw_graph`; ``rankdir="auto"`` (the default) lays the
-    graph out both left to right and top to bottom and keeps the one that shows larger in
-    a 1400 × 900 window (:data:`WINDOW`). The numbers are those of one backward pass, so
+    graph out both left to right and top to bottom and keeps left to right unless it would
+    be shrunk in a 1400 × 900 window (:data:`WINDOW`) and top to bottom shows clearly
+    (1.2 ×) larger. The numbers are those of one backward pass, so
     the page works before ``backward()`` too. Needs
     Graphviz's ``dot`` (to lay the graph out as SVG, stopped after ``timeout`` seconds with
     a :class:`GraphTooLargeError`); returns the path written.
@@ -125,7 +126,11 @@ def save_stepper(
         # No title in the picture: the page shows it.
         svg = pipe_svg(build_graph(info, style, ""), "save_stepper", timeout)
         layouts.append((fit_scale(svg), svg, dynamic))
-    _, svg, dynamic = max(layouts, key=lambda layout: layout[0])  # LR on a tie
+    # Left to right, as the chapter draws, unless it is shrunk below natural size and top
+    # to bottom shows clearly larger.
+    _, svg, dynamic = layouts[0]
+    if len(layouts) == 2 and layouts[0][0] < 1.0 and layouts[1][0] > 1.2 * layouts[0][0]:
+        _, svg, dynamic = layouts[1]
     steps = []
     for node in info.backward_order:
         line, why = step_lines(info, node, adj)
