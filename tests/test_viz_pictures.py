@@ -294,6 +294,7 @@ def test_each_network_edge_label_is_tied_to_its_edge() -> None:
     src = draw_worked_example_network(chapter.build()).source
     labelled = [line for line in src.splitlines() if "->" in line and "label=" in line]
     assert len(labelled) == 8 and all("decorate=true" in line for line in labelled), labelled
+    assert "the line under an edge's label joins it to its edge" in src  # the legend says so
 
 
 @needs_dot

@@ -583,7 +583,8 @@ def network_graph(
     if index_order is None:
         dot.attr(label=f"<{dot_escape(state)}>", labelloc="t", fontname=FONT)
     else:
-        dot.attr(label=_network_legend(state, index_order, rho), labelloc="b", fontname=FONT)
+        legend = _network_legend(state, index_order, rho, labels)
+        dot.attr(label=legend, labelloc="b", fontname=FONT)
     prev = []
     with dot.subgraph(name="inputs") as col:
         col.attr(rank="same")
@@ -637,7 +638,7 @@ def _weight_label(w: Value, g: float | None, rho: float | None) -> str:
     return "<" + "<BR/>".join(dot_escape(t) for t in lines) + ">"
 
 
-def _network_legend(state: str, index_order: str, rho: float | None) -> str:
+def _network_legend(state: str, index_order: str, rho: float | None, labels: bool) -> str:
     """The legend under the network picture: colour, thickness, the numbering, the update."""
     rows = [
         f"<B>{dot_escape(state)}</B>",
@@ -648,6 +649,8 @@ def _network_legend(state: str, index_order: str, rho: float | None) -> str:
     ]
     if rho is not None:
         rows.append(dot_escape(f"on each edge: w, ∂𝓛/∂w, and → w − ρ ∂𝓛/∂w with ρ = {num(rho)}"))
+    if labels:
+        rows.append("the line under an edge's label joins it to its edge")
     cells = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
     return f'<<TABLE BORDER="0" CELLPADDING="1">{cells}</TABLE>>'
 
