@@ -4,6 +4,7 @@ refusals before Graphviz runs, and escaping."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -301,7 +302,11 @@ def test_each_network_edge_label_is_tied_to_its_edge() -> None:
 def test_the_stepper_picks_the_layout_that_fits_a_window(tmp_path: Path) -> None:
     # Left to right, the worked example is a tall column of nine leaves: at 1400 × 900 it
     # showed at 0.62 with half the window empty. Top to bottom it fits at ~0.9.
-    from autograd_mini.viz._stepper import fit_scale
+    def fit_scale(page: str) -> float:  # in the 1370 × 680 px the page has at 1400 × 900
+        size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', page)
+        assert size is not None
+        width, height = (float(v) * 4 / 3 for v in size.groups())
+        return min(1370 / width, 680 / height)
 
     ex = chapter.build()
     page = save_stepper(ex.loss, tmp_path / "auto.html").read_text("utf-8")
