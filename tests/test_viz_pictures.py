@@ -345,3 +345,13 @@ def test_too_many_nodes_names_the_size_that_draws_it() -> None:
     out = (a * 2 + 1).tanh() * a.exp()  # 6 nodes: a, a × 2, + 1, tanh, exp, ×
     with pytest.raises(GraphTooLargeError, match=r"more than max_nodes=5 .* pass max_nodes=6 to"):
         draw_graph(out, max_nodes=5)
+
+
+def test_mimebundle_of_a_densely_connected_network_is_a_summary() -> None:
+    # 120 neurons pass the neuron limit, but their 3,719 edges made a 1.4 MB picture.
+    model = nn.MLP(2, [60, 59, 1], seed=0)
+    start = time.perf_counter()
+    bundle = mimebundle(model)
+    assert time.perf_counter() - start < 1.0
+    assert "3,719 weights: too many edges to draw inline" in bundle["text/plain"]
+    assert len(bundle.get("image/svg+xml", "")) < 2000

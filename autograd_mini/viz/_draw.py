@@ -803,6 +803,8 @@ def render(
 MAX_INLINE_NODES = 300
 #: Networks with more neurons than this are summarised, not drawn.
 MAX_INLINE_NEURONS = 120
+#: Networks with more weights (edges) than this are summarised, not drawn.
+MAX_INLINE_EDGES = 1000
 #: Seconds Graphviz may take to lay out an inline picture.
 INLINE_TIMEOUT = 10.0
 
@@ -866,6 +868,13 @@ def _picture(obj: Any) -> tuple[str, str | None]:
                 f"(more than {MAX_INLINE_NEURONS}); viz.draw_network(model) draws it"
             )
             return f"{text}\n({note})", _summary_svg(note)
+        edges = sum(len(n.weights) for layer in _layers_of(obj) for n in layer)
+        if edges > MAX_INLINE_EDGES:  # 2-60-59-1's 3,719 edges made a 1.4 MB picture
+            note = (
+                f"a network of {edges:,} weights: too many edges to draw inline "
+                f"(more than {MAX_INLINE_EDGES:,}); viz.draw_network(model) draws it"
+            )
+            return f"{text}\n({note})", _summary_svg(note)
         return text, _svg_of(draw_network(obj))
     except ImportError:
         return text, None  # no graphviz package: text only
@@ -884,11 +893,11 @@ def mimebundle(
     A :class:`~autograd_mini.Value` shows its computation graph (:func:`draw_graph`), an
     ``autograd_mini.nn`` MLP, Layer or Neuron its network (:func:`draw_network`). A graph of
     more than :data:`MAX_INLINE_NODES` nodes, a network of more than
-    :data:`MAX_INLINE_NEURONS` neurons, or a layout Graphviz cannot finish in
-    :data:`INLINE_TIMEOUT` seconds shows a one-line summary instead (at once: the graph is
-    never walked past the limit). Without the graphviz package or Graphviz's ``dot`` only
-    "text/plain" is given. ``include`` and ``exclude`` pick MIME types, as IPython passes
-    them to ``_repr_mimebundle_``.
+    :data:`MAX_INLINE_NEURONS` neurons or :data:`MAX_INLINE_EDGES` weights, or a layout
+    Graphviz cannot finish in :data:`INLINE_TIMEOUT` seconds shows a one-line summary
+    instead (at once: the graph is never walked past the limit). Without the graphviz
+    package or Graphviz's ``dot`` only "text/plain" is given. ``include`` and ``exclude``
+    pick MIME types, as IPython passes them to ``_repr_mimebundle_``.
     """
     text, svg = _picture(obj)
     bundle = {_TEXT_PLAIN: text}
