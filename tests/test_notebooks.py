@@ -3,6 +3,7 @@ are stored without outputs."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,11 @@ def test_notebooks_run_without_errors(path: Path) -> None:
     assert not [o for o in outputs if o.output_type == "error"]
     svgs = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert svgs, "no picture was shown"
+    # A notebook column is ~1000 px: a picture wider than 1222 pt is shrunk so much that its
+    # 11 pt text is under 9 px (the worked example in full detail was 1882 pt).
+    for o in svgs:
+        size = re.search(r'<svg width="([\d.]+)pt"', o["data"]["image/svg+xml"])
+        assert size is not None and float(size.group(1)) <= 1222, size
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     if path.name.startswith("walkthrough"):
         assert "169.0 286.0 156.0" in text and "0.14 1.44" in text

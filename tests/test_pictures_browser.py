@@ -68,7 +68,8 @@ def driver() -> Iterator[Any]:
 
 
 # For every node: each <text>'s box and the node's shape's box (polygon, ellipse or path) in
-# screen pixels, and the text's height; a text spills when its box leaves the shape's.
+# screen pixels, and the text's height; a text spills when its box leaves the shape's. Every
+# other text (edge labels, title, legend) is measured for its height only.
 MEASURE = """
 const out = [];
 for (const g of document.querySelectorAll('svg g.node')) {
@@ -84,6 +85,12 @@ for (const g of document.querySelectorAll('svg g.node')) {
               s.top - box.top, box.bottom - s.bottom),
               px: parseFloat(getComputedStyle(t).fontSize) * m.a});
   }
+}
+// Edge labels and the caption (title, legend) have no shape to stay in, but must be legible.
+for (const t of document.querySelectorAll('svg text')) {
+  if (t.closest('g.node') || !t.textContent.trim()) { continue; }
+  out.push({text: t.textContent, spill: 0,
+            px: parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a});
 }
 return out;
 """
@@ -203,3 +210,52 @@ def test_the_stepper_panel_at_every_step(driver: Any, tmp_path: Path) -> None:
     driver.find_element(By.ID, "fit").click()
     fitted = driver.execute_script("return document.getElementById('picture').dataset.scale")
     assert float(fitted) < float(after) and driver.execute_script(FITS)
+
+
+def test_the_graph_commands_picture_is_legible(driver: Any, tmp_path: Path) -> None:
+    # As `autograd-mini graph` draws it: the root is labelled with the expression's text.
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(-1.0, "c")
+    out = (a * b + c).tanh()
+    out.label = "tanh(a*b + c)"
+    out.backward()
+    rows = shown_at_reader_width(driver, render(draw_graph(out), tmp_path / "t.svg"), tmp_path)
+    check_legible(rows)
+
+
+def test_a_labelled_neuron_expression_is_legible(driver: Any, tmp_path: Path) -> None:
+    values = zip((0.5, 2.0, -1.0, 3.0, 0.5), ("w1", "x1", "w2", "x2", "b"), strict=True)
+    w1, x1, w2, x2, b = (Value(v, n) for v, n in values)
+    out = (w1 * x1 + w2 * x2 + b).relu()
+    out.label = "relu(w1*x1 + w2*x2 + b)"
+    out.backward()
+    rows = shown_at_reader_width(driver, render(draw_graph(out), tmp_path / "r.svg"), tmp_path)
+    check_legible(rows)
+
+
+@pytest.mark.parametrize("name", ["worked_example.svg", "network.svg", "wine_network.svg"])
+def test_the_docs_pictures_are_legible_at_900px(driver: Any, tmp_path: Path, name: str) -> None:
+    # The pictures the README and the tutorials show, as committed.
+    svg = Path(__file__).resolve().parent.parent / "docs" / "images" / name
+    check_legible(shown_at_reader_width(driver, svg, tmp_path))
+
+
+WHOLE = (
+    "const p = document.getElementById('picture').getBoundingClientRect();"
+    "const s = document.querySelector('#picture svg').getBoundingClientRect();"
+    "const px = Math.min(...Array.from(document.querySelectorAll('#picture svg text'),"
+    "  t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a));"
+    "return [s.width <= p.width + 1 && s.height <= p.height + 1, px];"
+)
+
+
+@pytest.mark.parametrize("size", [(1400, 900), (1000, 800)])
+def test_the_stepper_shows_the_whole_worked_example(
+    driver: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    # Left to right, the worked example showed at 1400 × 900 cut at the bottom with half
+    # the window empty; its layout is now picked to fit, the whole picture with text ≥ 9 px.
+    page = save_stepper(chapter.build().loss, tmp_path / "stepper.html")
+    driver.set_window_size(*size)
+    driver.get(page.resolve().as_uri() + "#16")
+    whole, px = driver.execute_script(WHOLE)
+    assert whole and px >= 8.9, (whole, px)

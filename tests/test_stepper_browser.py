@@ -203,3 +203,32 @@ def test_console_errors_are_caught(driver: Any, tmp_path: Path) -> None:
     driver.get(broken.resolve().as_uri())
     errors = severe(driver)
     assert errors and "oops" in errors[0]["message"]
+
+
+def test_the_policy_blocks_every_load(driver: Any, tmp_path: Path) -> None:
+    """The page's Content-Security-Policy refuses a script, a stylesheet, an image, a frame
+    and a fetch, even of files right next to it (so a label can never load anything)."""
+    page = save_stepper(small_network(), tmp_path / "page.html")
+    (tmp_path / "x.js").write_text("window.loaded = true;", "utf-8")
+    (tmp_path / "x.css").write_text("body { background: rgb(1, 2, 3); }", "utf-8")
+    (tmp_path / "x.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>', "utf-8")
+    probes = (
+        '<script src="x.js"></script><link rel="stylesheet" href="x.css">'
+        '<img id="probe" src="x.svg"><iframe src="x.svg"></iframe>'
+    )
+    text = page.read_text("utf-8").replace("</body>", probes + "</body>", 1)
+    (tmp_path / "probed.html").write_text(text, "utf-8")
+    driver.get((tmp_path / "probed.html").resolve().as_uri())
+    assert driver.execute_script("return window.loaded === undefined")
+    assert driver.execute_script("return getComputedStyle(document.body).backgroundColor") != (
+        "rgb(1, 2, 3)"
+    )
+    assert driver.execute_script("return document.getElementById('probe').naturalWidth") == 0
+    fetched = driver.execute_async_script(
+        "const done = arguments[0];"
+        "fetch('x.js').then(() => done('loaded'), e => done('refused: ' + e));"
+    )
+    assert fetched.startswith("refused"), fetched
+    logs = driver.get_log("browser")
+    refused = [e["message"] for e in logs if "Content Security" in e["message"]]
+    assert len(refused) >= 4, refused

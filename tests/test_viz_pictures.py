@@ -4,6 +4,7 @@ refusals before Graphviz runs, and escaping."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import time
@@ -22,6 +23,7 @@ from autograd_mini.viz import (
     explain,
     mimebundle,
     render,
+    save_stepper,
 )
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot not found")
@@ -235,3 +237,121 @@ def test_walkthrough_writes_the_chapters_network(tmp_path: Path) -> None:
     texts = svg_texts(tmp_path / "walkthrough_network.svg")
     assert "δ₁₁ = 78" in texts and "δ_y = 26" in texts and "→ 0.14" in texts and "→ 1.44" in texts
     assert "walkthrough_network.svg" in done.stdout
+
+
+def test_a_long_root_label_is_f_in_the_equations() -> None:
+    # `autograd-mini graph` labels the root with the whole expression: written out in every
+    # equation it made the boxes so wide that the text was 7 px at a 900 px column.
+    w, x, b = Value(0.5, "w"), Value(2.0, "x"), Value(-3.0, "b")
+    out = (w * x + b).relu()
+    out.label = "relu(w*x + b) + 0"
+    out.backward()
+    src = draw_graph(out).source
+    assert "∂f/∂w<" in src and "∂f/∂b = ∂v₅/∂b · ∂f/∂v₅" in src
+    assert "∂(relu(w*x + b) + 0)/∂" not in src
+    assert "<I>f</I>&#160;= relu(w*x + b) + 0&#160;= 0" in src  # the title says what f is
+    assert "<B><I>f</I>&#160;= </B><B>relu(w*x + b) + 0</B>" in src  # and so does the root's box
+    short = Value(1.0, "a") * Value(2.0, "b")
+    short.label = "out"
+    short.backward()
+    assert "∂out/∂a = " in draw_graph(short).source  # a short label stays as it is
+    assert explain(out, w).startswith("∂(relu(w*x + b) + 0)/∂w")  # explain() is unchanged
+
+
+def test_the_op_text_is_readable_on_the_darkest_shade() -> None:
+    # Grey (#555555) on the darkest orange (#d94801) was hard to read; on white text's
+    # shade the op is written in a light colour.
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(-1.0, "c")
+    out = (a * b + c).tanh()
+    out.backward()
+    src = draw_graph(out).source
+    root_line = next(line for line in src.splitlines() if 'BGCOLOR="#d94801"' in line)
+    assert '<FONT COLOR="white">' in root_line and "#555555" not in root_line
+    assert '<FONT COLOR="#fdd0a2">tanh</FONT>' in root_line  # an unlabelled root f shows it
+    light = next(line for line in src.splitlines() if "a × b" in line and "BGCOLOR" in line)
+    assert '<FONT COLOR="#555555">' not in light or 'FONT COLOR="black"' in light
+
+
+@needs_dot
+def test_the_legend_keeps_its_size_under_a_wide_title(tmp_path: Path) -> None:
+    # The legend's table used to be stretched to the title's width: 150 pt swatches.
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(-1.0, "c")
+    out = (a * b + c).tanh()
+    out.label = "tanh(a*b + c)"
+    out.backward()
+    root = ET.parse(render(draw_graph(out), tmp_path / "t.svg")).getroot()
+    graph = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "graph")
+    widths = []
+    for poly in graph.findall(f"{SVG}polygon"):  # the caption's cells, outside every node
+        xs = [float(p.split(",")[0]) for p in (poly.get("points") or "").split()]
+        if poly.get("fill") not in ("white", "none", None):
+            widths.append(max(xs) - min(xs))
+    assert len(widths) >= 3 and max(widths) < 40, widths
+
+
+def test_each_network_edge_label_is_tied_to_its_edge() -> None:
+    # w₃'s and w₄'s labels sat between their two edges; a decorated label is underlined and
+    # joined to its own edge by a line.
+    src = draw_worked_example_network(chapter.build()).source
+    labelled = [line for line in src.splitlines() if "->" in line and "label=" in line]
+    assert len(labelled) == 8 and all("decorate=true" in line for line in labelled), labelled
+    assert "the line under an edge's label joins it to its edge" in src  # the legend says so
+
+
+@needs_dot
+def test_the_stepper_picks_the_layout_that_fits_a_window(tmp_path: Path) -> None:
+    # Left to right, the worked example is a tall column of nine leaves: at 1400 × 900 it
+    # showed at 0.62 with half the window empty. Top to bottom it fits at ~0.9.
+    def fit_scale(page: str) -> float:  # in the 1370 × 680 px the page has at 1400 × 900
+        size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', page)
+        assert size is not None
+        width, height = (float(v) * 4 / 3 for v in size.groups())
+        return min(1370 / width, 680 / height)
+
+    ex = chapter.build()
+    page = save_stepper(ex.loss, tmp_path / "auto.html").read_text("utf-8")
+    lr = save_stepper(ex.loss, tmp_path / "lr.html", rankdir="LR").read_text("utf-8")
+    assert fit_scale(page) > 0.8 > fit_scale(lr)
+    a, b, c = Value(1.0, "a"), Value(2.0, "b"), Value(-1.0, "c")
+    small = (a * b + c).tanh()  # fits left to right at natural size: kept so
+    auto = save_stepper(small, tmp_path / "small.html").read_text("utf-8")
+    lr_small = save_stepper(small, tmp_path / "small_lr.html", rankdir="LR").read_text("utf-8")
+    assert fit_scale(lr_small) >= 1.0 and auto == lr_small
+    with pytest.raises(ValueError, match=r"^save_stepper: rankdir must be auto, LR"):
+        save_stepper(ex.loss, tmp_path / "x.html", rankdir="up")
+
+
+def test_the_title_keeps_its_space_after_an_italic_name() -> None:
+    # "<I>f</I> = 0.9993" was drawn "f= 0.9993": Graphviz drops a space after a font change.
+    a = Value(2.0, "a")
+    out = a.tanh() * 2  # unlabelled root: named f, in italics
+    out.backward()
+    assert "<I>f</I>&#160;= 1.928" in draw_graph(out).source
+
+
+def test_full_detail_writes_each_local_derivative_at_its_edges_tail() -> None:
+    # At the head, the labels of all the edges into one op crowded round it ("3 2", "1 2"
+    # next to Σwh+b); at the tail each sits where its own edge leaves its value.
+    ex = chapter.build()
+    ex.loss.backward()
+    src = draw_graph(ex.loss, detail="full").source
+    labelled = [line for line in src.splitlines() if "->" in line and "label=" in line]
+    assert len(labelled) == 20 and all("taillabel=" in line for line in labelled), labelled
+    assert "headlabel" not in src
+
+
+def test_too_many_nodes_names_the_size_that_draws_it() -> None:
+    a = Value(1.0, "a")
+    out = (a * 2 + 1).tanh() * a.exp()  # 6 nodes: a, a × 2, + 1, tanh, exp, ×
+    with pytest.raises(GraphTooLargeError, match=r"more than max_nodes=5 .* pass max_nodes=6 to"):
+        draw_graph(out, max_nodes=5)
+
+
+def test_mimebundle_of_a_densely_connected_network_is_a_summary() -> None:
+    # 120 neurons pass the neuron limit, but their 3,719 edges made a 1.4 MB picture.
+    model = nn.MLP(2, [60, 59, 1], seed=0)
+    start = time.perf_counter()
+    bundle = mimebundle(model)
+    assert time.perf_counter() - start < 1.0
+    assert "3,719 weights: too many edges to draw inline" in bundle["text/plain"]
+    assert len(bundle.get("image/svg+xml", "")) < 2000

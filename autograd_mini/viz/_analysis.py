@@ -99,16 +99,26 @@ class GraphInfo:
     names: dict[Value, str] = field(default_factory=dict)
     html_names: dict[Value, str] = field(default_factory=dict)
     roles: dict[Value, Any] = field(default_factory=dict)
+    #: Pictures set this: a root whose name is longer than a short expression (``autograd-mini
+    #: graph`` labels it with the whole expression) is written ``f`` in the equations.
+    short_root: bool = False
 
     def name(self, node: Value) -> str:
         return self.names[node]
+
+    @property
+    def root_symbol(self) -> str:
+        """The root's name in equations: its own, or ``f`` when :attr:`short_root` is set
+        and the name is longer than a short expression."""
+        name = self.names[self.root]
+        return "f" if self.short_root and len(name) > _MAX_NAME else name
 
     def d(self, top: Value, bottom: Value) -> str:
         """``∂top/∂bottom`` with the names; an expression name goes in parentheses."""
         return f"∂{self.factor_name(top)}/∂{self.factor_name(bottom)}"
 
     def factor_name(self, node: Value) -> str:
-        name = self.names[node]
+        name = self.root_symbol if node is self.root else self.names[node]
         return f"({name})" if " " in name else name
 
     @property
@@ -233,16 +243,16 @@ def analyze(
     if max_nodes is not None and size > max_nodes:
         # Refused without walking the whole graph: counted up to 10 × max_nodes at most.
         many = f"{size:,}" if size <= 10 * max_nodes else f"more than {10 * max_nodes:,}"
+        # The size that draws it, as a plain number (the CLI turns max_nodes= into its option).
+        anyway = (
+            f"max_nodes={size}" if size <= 10 * max_nodes else f"max_nodes above {10 * max_nodes}"
+        )
         raise GraphTooLargeError(
             f"{what}: the graph has {many} nodes, more than max_nodes={max_nodes:,} "
             "(Graphviz needs minutes for 100,000 nodes and the picture would be unreadable). "
             "Draw a part of it: one neuron (draw_graph(neuron.u) after a forward call), the "
             "loss of one sample (draw_graph(loss(model(xs[0]), ys[0]))), or a small model; "
-            + (
-                f"or pass max_nodes={size} to draw it anyway."
-                if size <= 10 * max_nodes
-                else "or pass a larger max_nodes to draw it anyway."
-            )
+            f"or pass {anyway} to draw it anyway."
         )
     order = topological_order(root)
     if layout and max_nodes is not None:
@@ -406,7 +416,7 @@ def weight_equation(
     total = math.fsum(t.local * t.upstream for t in terms)
     if not math.isclose(total, grad(leaf), rel_tol=1e-9, abs_tol=1e-12):
         return None
-    lhs = f"∂{info.name(info.root)}/∂{info.name(leaf)}"
+    lhs = f"∂{info.factor_name(info.root)}/∂{info.name(leaf)}"
     if len(terms) > max_terms:
         return f"{lhs} = Σ over {len(terms)} uses = {num(total)}"
     kinds = {t.kind for t in terms}
@@ -602,8 +612,12 @@ def _chain(info: GraphInfo, node: Value, grad: Callable[[Value], float], lhs: st
     if not readers:
         return Equation(lhs, "", "", 0.0)
     if len(readers) > MAX_TERMS:
+        top = info.factor_name(root)
         return Equation(
-            lhs, f"Σ over {len(readers)} readers ∂c/∂{info.factor_name(node)} · ∂L/∂c", "", total
+            lhs,
+            f"Σ over {len(readers)} readers ∂c/∂{info.factor_name(node)} · ∂{top}/∂c",
+            "",
+            total,
         )
     syms, nums = [], []
     for c, p in readers:

@@ -24,6 +24,7 @@ from autograd_mini.viz._analysis import (
     GraphTooLargeError,
     analyze,
     count_nodes,
+    expression_name,
     grad_value,
     is_activation,
     is_computed,
@@ -196,9 +197,13 @@ def _annotations(info: GraphInfo, node: Value, style: GraphStyle) -> list[str]:
 def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, font: str) -> str:
     g = style.grad(node)
     head = f"<B>{info.html_names[node]}</B>"
-    named_by_expression = not node.label and not info.names[node].startswith("v")
+    if node is info.root and info.root_symbol != info.name(node):
+        head = f"<B><I>{info.root_symbol}</I>&#160;= </B>{head}"
+    named_by_expression = not node.label and expression_name(node, info.names) is not None
     if style.detail == "compact" and node.operation is not None and not named_by_expression:
-        head += f'  <FONT COLOR="#555555">{dot_escape(op_text(node))}</FONT>'
+        # Grey on a light shade; on the darkest (white text) a light orange that stays legible.
+        muted = "#555555" if font == "black" else _SHADES[2]
+        head += f'  <FONT COLOR="{muted}">{dot_escape(op_text(node))}</FONT>'
     texts: list[str] = []
     if style.show_grad:
         texts.append(f"grad {num(g)}" if g is not None else "grad —")
@@ -319,8 +324,10 @@ def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digr
                 dot.edge(node_id(info, a), nid)
                 continue
             label = dot_escape(num(p))
+            # At the edge's tail, where it leaves its value: at the head the labels of all the
+            # edges into one op crowd round it.
             attrs = (
-                {"headlabel": f'<<FONT COLOR="{_EDGE}">{label}</FONT>>', "labeldistance": "1.6"}
+                {"taillabel": f'<<FONT COLOR="{_EDGE}">{label}</FONT>>', "labeldistance": "1.6"}
                 if style.show_local
                 else {}
             )
@@ -338,11 +345,12 @@ def build_graph(info: GraphInfo, style: GraphStyle, title: str) -> graphviz.Digr
 
 
 def _caption(title: str, legend: str) -> str:
-    """The graph's label under the picture: the title, then the legend table."""
-    rows = f'<TR><TD ALIGN="LEFT">{title}</TD></TR>' if title else ""
+    """The graph's label under the picture: the title, and the legend table beside it (in
+    one row, so Graphviz never stretches the legend's swatches to the title's width)."""
+    cells = f'<TD ALIGN="LEFT" VALIGN="TOP">{title}</TD>' if title else ""
     if legend:
-        rows += f'<TR><TD ALIGN="LEFT">{legend}</TD></TR>'
-    return f'<<TABLE BORDER="0" CELLPADDING="2">{rows}</TABLE>>'
+        cells += f'<TD ALIGN="LEFT" VALIGN="TOP">{legend}</TD>'
+    return f'<<TABLE BORDER="0" CELLPADDING="2" CELLSPACING="8"><TR>{cells}</TR></TABLE>>'
 
 
 def _add_clusters(
@@ -381,7 +389,7 @@ def draw_graph(
     ``detail="compact"`` (the default) puts each op in its value's box and each edge's local
     derivative into the equation of the node the edge leaves: the chapter's worked example
     is about 900 pt wide, so its text stays ≥ 9 px at a 900 px column. ``detail="full"``
-    draws an op node between values and the local derivative ∂out/∂in at every edge's head.
+    draws an op node between values and the local derivative ∂out/∂in at every edge's tail.
 
     Before ``root.backward()`` (root.grad ≠ 1) grads of 0 show as "—", not yet computed.
     More than ``max_nodes`` nodes raise :class:`GraphTooLargeError` (draw a part instead), and
@@ -393,6 +401,7 @@ def draw_graph(
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be LR, RL, TB or BT, not {rankdir!r}")
     info = analyze(root, max_nodes=max_nodes, layout=True)
+    info.short_root = True
     computed = is_computed(root)
 
     def grad(node: Value) -> float | None:
@@ -410,7 +419,9 @@ def graph_title(info: GraphInfo, computed: bool) -> str:
         if computed
         else f"grads not yet computed: call {dot_escape(info.name(root))}.backward()"
     )
-    return f"{info.html_names[root]} = {dot_escape(num(root.data))}  ·  {state}"
+    alias = "" if info.root_symbol == info.name(root) else f"<I>{info.root_symbol}</I>&#160;= "
+    # &#160;: Graphviz drops a plain space that follows a font change (<I>f</I> = …).
+    return f"{alias}{info.html_names[root]}&#160;= {dot_escape(num(root.data))}  ·  {state}"
 
 
 # -- the network picture ----------------------------------------------------------------------
@@ -572,7 +583,8 @@ def network_graph(
     if index_order is None:
         dot.attr(label=f"<{dot_escape(state)}>", labelloc="t", fontname=FONT)
     else:
-        dot.attr(label=_network_legend(state, index_order, rho), labelloc="b", fontname=FONT)
+        legend = _network_legend(state, index_order, rho, labels)
+        dot.attr(label=legend, labelloc="b", fontname=FONT)
     prev = []
     with dot.subgraph(name="inputs") as col:
         col.attr(rank="same")
@@ -607,6 +619,9 @@ def network_graph(
                 if labels:
                     attrs["label"] = _weight_label(w, grad(w) if computed else None, rho)
                     attrs["fontcolor"] = colour
+                    # Underlined and joined to its edge by a line: each label visibly
+                    # belongs to one edge even where two edges run close together.
+                    attrs["decorate"] = "true"
                 dot.edge(src, f"n{li}_{j}", **attrs)
         prev = ids
     return dot
@@ -623,7 +638,7 @@ def _weight_label(w: Value, g: float | None, rho: float | None) -> str:
     return "<" + "<BR/>".join(dot_escape(t) for t in lines) + ">"
 
 
-def _network_legend(state: str, index_order: str, rho: float | None) -> str:
+def _network_legend(state: str, index_order: str, rho: float | None, labels: bool) -> str:
     """The legend under the network picture: colour, thickness, the numbering, the update."""
     rows = [
         f"<B>{dot_escape(state)}</B>",
@@ -634,6 +649,8 @@ def _network_legend(state: str, index_order: str, rho: float | None) -> str:
     ]
     if rho is not None:
         rows.append(dot_escape(f"on each edge: w, ∂𝓛/∂w, and → w − ρ ∂𝓛/∂w with ρ = {num(rho)}"))
+    if labels:
+        rows.append("the line under an edge's label joins it to its edge")
     cells = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
     return f'<<TABLE BORDER="0" CELLPADDING="1">{cells}</TABLE>>'
 
@@ -775,7 +792,8 @@ def render(
 # -- Jupyter ----------------------------------------------------------------------------------
 # Rich display in Jupyter: :func:`mimebundle` draws a Value's graph or a network.
 #
-# ``Value._repr_mimebundle_`` and ``Module._repr_mimebundle_`` call it. Every picture is
+# A ``Value._repr_mimebundle_`` or ``Module._repr_mimebundle_`` can return it (the engine and
+# nn do not define them yet: ``display(viz.mimebundle(v), raw=True)`` shows it). Every picture is
 # bounded: a graph is measured by a walk that stops past :data:`MAX_INLINE_NODES` nodes (so
 # a huge graph costs nothing to display), Graphviz gets :data:`INLINE_TIMEOUT` seconds, and
 # anything too large or failing shows a one-line text summary and a small SVG saying so.
@@ -785,6 +803,8 @@ def render(
 MAX_INLINE_NODES = 300
 #: Networks with more neurons than this are summarised, not drawn.
 MAX_INLINE_NEURONS = 120
+#: Networks with more weights (edges) than this are summarised, not drawn.
+MAX_INLINE_EDGES = 1000
 #: Seconds Graphviz may take to lay out an inline picture.
 INLINE_TIMEOUT = 10.0
 
@@ -848,6 +868,13 @@ def _picture(obj: Any) -> tuple[str, str | None]:
                 f"(more than {MAX_INLINE_NEURONS}); viz.draw_network(model) draws it"
             )
             return f"{text}\n({note})", _summary_svg(note)
+        edges = sum(len(n.weights) for layer in _layers_of(obj) for n in layer)
+        if edges > MAX_INLINE_EDGES:  # 2-60-59-1's 3,719 edges made a 1.4 MB picture
+            note = (
+                f"a network of {edges:,} weights: too many edges to draw inline "
+                f"(more than {MAX_INLINE_EDGES:,}); viz.draw_network(model) draws it"
+            )
+            return f"{text}\n({note})", _summary_svg(note)
         return text, _svg_of(draw_network(obj))
     except ImportError:
         return text, None  # no graphviz package: text only
@@ -866,11 +893,11 @@ def mimebundle(
     A :class:`~autograd_mini.Value` shows its computation graph (:func:`draw_graph`), an
     ``autograd_mini.nn`` MLP, Layer or Neuron its network (:func:`draw_network`). A graph of
     more than :data:`MAX_INLINE_NODES` nodes, a network of more than
-    :data:`MAX_INLINE_NEURONS` neurons, or a layout Graphviz cannot finish in
-    :data:`INLINE_TIMEOUT` seconds shows a one-line summary instead (at once: the graph is
-    never walked past the limit). Without the graphviz package or Graphviz's ``dot`` only
-    "text/plain" is given. ``include`` and ``exclude`` pick MIME types, as IPython passes
-    them to ``_repr_mimebundle_``.
+    :data:`MAX_INLINE_NEURONS` neurons or :data:`MAX_INLINE_EDGES` weights, or a layout
+    Graphviz cannot finish in :data:`INLINE_TIMEOUT` seconds shows a one-line summary
+    instead (at once: the graph is never walked past the limit). Without the graphviz
+    package or Graphviz's ``dot`` only "text/plain" is given. ``include`` and ``exclude``
+    pick MIME types, as IPython passes them to ``_repr_mimebundle_``.
     """
     text, svg = _picture(obj)
     bundle = {_TEXT_PLAIN: text}

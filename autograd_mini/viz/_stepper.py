@@ -28,7 +28,7 @@ from autograd_mini.viz._draw import (
 from autograd_mini.viz._explain import explain_in
 from autograd_mini.viz._text import MARK, clean, html_escape, num
 
-__all__ = ["json_for_script", "save_stepper", "step_lines"]
+__all__ = ["WINDOW", "fit_scale", "json_for_script", "save_stepper", "step_lines"]
 
 
 def json_for_script(data: Any) -> str:
@@ -47,7 +47,7 @@ def step_lines(info: GraphInfo, node: Value, adj: dict[Value, float]) -> tuple[s
     if node is root:
         return (
             f"{info.d(root, root)} = 1",
-            f"backward() starts at {info.name(root)}: its grad is 1.",
+            f"backward() starts at {_root_name(info)}: its grad is 1.",
         )
     line = node_equation(info, node, adj.__getitem__).one_line()
     said = {_core(line)}
@@ -59,6 +59,12 @@ def step_lines(info: GraphInfo, node: Value, adj: dict[Value, float]) -> tuple[s
         said.add(core)
         more.append(text)
     return line, "\n".join(more)
+
+
+def _root_name(info: GraphInfo) -> str:
+    """The root as the page names it: ``f = relu(w1*x1 + …)`` when the equations call it f."""
+    name = info.name(info.root)
+    return name if info.root_symbol == name else f"{info.root_symbol} = {name}"
 
 
 def _core(line: str) -> str:
@@ -84,7 +90,7 @@ def save_stepper(
     *,
     title: str | None = None,
     max_nodes: int = 1000,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     detail: str = "compact",
     timeout: float | None = DOT_TIMEOUT,
 ) -> Path:
@@ -96,22 +102,35 @@ def save_stepper(
     view, grads filled in so far are shown, not-yet-visited ones are blank, and the
     current node's equation (δ = f′(u) · Σ w · δ at a neuron, ∂L/∂w = h · δ at a weight)
     and the rest of its chain rule (:func:`explain`) are written above the picture. The
-    picture fits the window; + and − (or the buttons) zoom, 0 fits again. ``detail`` is
-    as in :func:`draw_graph`. The numbers
-    are those of one backward pass, so the page works before ``backward()`` too. Needs
+    picture fits the window; + and − (or the buttons) zoom, 0 fits again. ``detail`` and
+    ``rankdir`` are as in :func:`draw_graph`; ``rankdir="auto"`` (the default) lays the
+    graph out both left to right and top to bottom and keeps left to right unless it would
+    be shrunk in a 1400 × 900 window (:data:`WINDOW`) and top to bottom shows clearly
+    (1.2 ×) larger. The numbers are those of one backward pass, so
+    the page works before ``backward()`` too. Needs
     Graphviz's ``dot`` (to lay the graph out as SVG, stopped after ``timeout`` seconds with
     a :class:`GraphTooLargeError`); returns the path written.
     """
-    info = analyze(root, max_nodes=max_nodes, what="save_stepper", layout=True)
-    adj = info.adjoints()
-    dynamic: dict[str, list[str]] = {}
     if detail not in DETAILS:
         raise ValueError(f"save_stepper: detail must be 'compact' or 'full', not {detail!r}")
-    style = GraphStyle(adj.get, rankdir=rankdir, shade=False, dynamic=dynamic, detail=detail)
+    if rankdir not in ("auto", "LR", "RL", "TB", "BT"):
+        raise ValueError(f"save_stepper: rankdir must be auto, LR, RL, TB or BT, not {rankdir!r}")
+    info = analyze(root, max_nodes=max_nodes, what="save_stepper", layout=True)
+    info.short_root = True
+    adj = info.adjoints()
     head = clean(title) if title is not None else f"Backward pass of {info.name(root)}"
-    svg = pipe_svg(
-        build_graph(info, style, ""), "save_stepper", timeout
-    )  # the page shows the title
+    layouts = []
+    for direction in ("LR", "TB") if rankdir == "auto" else (rankdir,):
+        dynamic: dict[str, list[str]] = {}
+        style = GraphStyle(adj.get, rankdir=direction, shade=False, dynamic=dynamic, detail=detail)
+        # No title in the picture: the page shows it.
+        svg = pipe_svg(build_graph(info, style, ""), "save_stepper", timeout)
+        layouts.append((fit_scale(svg), svg, dynamic))
+    # Left to right, as the chapter draws, unless it is shrunk below natural size and top
+    # to bottom shows clearly larger.
+    _, svg, dynamic = layouts[0]
+    if len(layouts) == 2 and layouts[0][0] < 1.0 and layouts[1][0] > 1.2 * layouts[0][0]:
+        _, svg, dynamic = layouts[1]
     steps = []
     for node in info.backward_order:
         line, why = step_lines(info, node, adj)
@@ -128,7 +147,7 @@ def save_stepper(
         "steps": steps,
         "dynamic": {k: [[t, _hidden(t)] for t in v] for k, v in dynamic.items()},
         "intro": (
-            f"{info.name(root)} = {num(root.data)}. backward() visits the {len(steps)} nodes "
+            f"{_root_name(info)} = {num(root.data)}. backward() visits the {len(steps)} nodes "
             "from the root back to the leaves; press Next (→) to take one step."
         ),
     }
@@ -137,6 +156,20 @@ def save_stepper(
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out, page.encode("utf-8"))
     return out
+
+
+#: The picture's part of a typical browser window (1400 × 900 less the buttons and the
+#: panel), in CSS px: ``rankdir="auto"`` picks the layout that shows largest there.
+WINDOW = (1370.0, 680.0)
+
+
+def fit_scale(svg: str, window: tuple[float, float] = WINDOW) -> float:
+    """The scale at which dot's ``svg`` (its size in pt) fits ``window`` (CSS px)."""
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if size is None:
+        return 0.0
+    width, height = (float(v) * 4 / 3 for v in size.groups())
+    return min(window[0] / width, window[1] / height) if width and height else 0.0
 
 
 def _inline_svg(svg: str) -> str:
