@@ -131,7 +131,7 @@ def build(
     y = linear(w_out, hs)
     y.label = "y"
     loss = (t - y) ** 2  # (1/N) Σ (t − y)² with N = 1
-    loss.label = "L"
+    loss.label = "ℒ"
     return WorkedExample(xs, w_hidden, w_out, tuple(us), tuple(hs), y, t, loss)
 
 

@@ -100,26 +100,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "relu_prime": ("(ReLU′(u) = 1 for u > 0)", "（u > 0 では ReLU′(u) = 1）"),
     "every_gradient": (
-        "every weight: ∂L/∂(w₁ … w₈) = {grads}",
-        "すべての重み：∂L/∂(w₁ … w₈) = {grads}",
+        "every weight: ∂ℒ/∂(w₁ … w₈) = {grads}",
+        "すべての重み：∂ℒ/∂(w₁ … w₈) = {grads}",
     ),
     "note_e8": (
         "(the chapter labels this line w₁: errata E8)",
         "（章ではこの行の左辺が w₁ になっている：正誤表 E8）",
     ),
     "loss_w1_w2": (
-        "L after updating w₁ and w₂ only (as the chapter does) = {loss}",
-        "w₁ と w₂ だけを更新したとき（章の手順）の目的関数 L = {loss}",
+        "ℒ after updating w₁ and w₂ only (as the chapter does) = {loss}",
+        "w₁ と w₂ だけを更新したとき（章の手順）の目的関数 ℒ = {loss}",
     ),
     "loss_every": (
-        "L after updating every weight (w₃ and w₄ move too) = {loss}",
-        "すべての重みを更新したとき（w₃ と w₄ も動く）の目的関数 L = {loss}",
+        "ℒ after updating every weight (w₃ and w₄ move too) = {loss}",
+        "すべての重みを更新したとき（w₃ と w₄ も動く）の目的関数 ℒ = {loss}",
     ),
     "why_both_rise": (
-        "both are above L = {before}: ρ = {rho} overshoots. y should fall from {y0} to\n"
+        "both are above ℒ = {before}: ρ = {rho} overshoots. y should fall from {y0} to\n"
         "t = {t}; the step takes it to {y12} (w₁, w₂) or {yall} (every weight): each extra\n"
         "weight moved downhill pushes y further past t, so the loss is larger (errata E11)",
-        "どちらも更新前の L = {before} より大きい。ρ = {rho} では行き過ぎてしまう。\n"
+        "どちらも更新前の ℒ = {before} より大きい。ρ = {rho} では行き過ぎてしまう。\n"
         "y は {y0} から t = {t} まで下がればよいが、1回の更新で {y12}（w₁, w₂ のみ）\n"
         "または {yall}（すべての重み）まで下がる。勾配の逆方向に動く重みが多いほど y は t を\n"
         "大きく通り過ぎるので、目的関数も大きくなる（正誤表 E11）",
@@ -128,12 +128,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{steps} gradient steps with ρ = {lr} from the initial weights",
         "初期値から、学習係数 ρ = {lr} の最急降下法で {steps} 回更新する",
     ),
-    "step_line": ("step {k:>3}  L = {loss}", "{k:>3} 回目  L = {loss}"),
+    "step_line": ("step {k:>3}  ℒ = {loss}", "{k:>3} 回目  ℒ = {loss}"),
     # the names of walkthrough's numbers and files (the demo page's table and captions)
     "num_w_after": ("w_{i} after", "更新後の w_{i}"),
-    "num_loss_w1_w2": ("L after the update (w_1, w_2 only)", "更新後の L（w_1, w_2 のみ更新）"),
-    "num_loss_every": ("L after the update (every weight)", "更新後の L（すべての重みを更新）"),
-    "num_loss_steps": ("L after {steps} steps (ρ = {lr})", "{steps} 回更新後の L（ρ = {lr}）"),
+    "num_loss_w1_w2": ("ℒ after the update (w_1, w_2 only)", "更新後の ℒ（w_1, w_2 のみ更新）"),
+    "num_loss_every": ("ℒ after the update (every weight)", "更新後の ℒ（すべての重みを更新）"),
+    "num_loss_steps": ("ℒ after {steps} steps (ρ = {lr})", "{steps} 回更新後の ℒ（ρ = {lr}）"),
     "file_graph": ("annotated graph", "値・勾配・δ を書き込んだ計算グラフ"),
     "file_network": (
         "the chapter's 3-2-1 network (u, h, δ per neuron)",
@@ -155,9 +155,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "vanishing_setup": (
         "MLP(2, [{width}] × {depth} + [1]) on 40 moons points, MSE, each activation with its "
-        "default initialization (Xavier for sigmoid, He for ReLU); mean |∂L/∂W| per layer",
+        "default initialization (Xavier for sigmoid, He for ReLU); mean |∂ℒ/∂W| per layer",
         "MLP(2, [{width}] × {depth} + [1])、moons の40点、平均二乗誤差。初期値はそれぞれの"
-        "既定（シグモイド関数は Xavier、ReLU 関数は He）。層ごとの |∂L/∂W| の平均",
+        "既定（シグモイド関数は Xavier、ReLU 関数は He）。層ごとの |∂ℒ/∂W| の平均",
     ),
     "col_layer": ("layer", "層"),
     "sigmoid_ratio": (
@@ -167,9 +167,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "num_ratio_sigmoid": ("sigmoid: layer 1 / last layer", "シグモイド関数：第1層 / 最後の層"),
     "num_ratio_relu": ("relu: layer 1 / last layer", "ReLU 関数：第1層 / 最後の層"),
     "file_numbers": ("numbers (JSON)", "数値（JSON）"),
-    "file_plot": ("mean |∂L/∂W| per layer (log scale)", "層ごとの |∂L/∂W| の平均（対数目盛り）"),
+    "file_plot": ("mean |∂ℒ/∂W| per layer (log scale)", "層ごとの |∂ℒ/∂W| の平均（対数目盛り）"),
     "plot_x": ("layer (1 = next to the input)", "層（1 = 入力に最も近い層）"),
-    "plot_y": ("mean |∂L/∂W|", "|∂L/∂W| の平均"),
+    "plot_y": ("mean |∂ℒ/∂W|", "|∂ℒ/∂W| の平均"),
     "plot_title": (
         "Vanishing gradients: the same architecture, sigmoid vs ReLU",
         "勾配消失：同じ構造でシグモイド関数と ReLU 関数を比べる",

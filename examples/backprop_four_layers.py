@@ -2,7 +2,7 @@
 
 The chapter derives, for consecutive layers j → k,
 
-    ∂𝓛/∂w_jk = h_j · δ_k        δ_j = f′(u_j) · Σ_k w_jk · δ_k
+    ∂ℒ/∂w_jk = h_j · δ_k        δ_j = f′(u_j) · Σ_k w_jk · δ_k
 
 (with the sum over k running to K and, for the output layer, over l to L: errata E15).
 This script builds the network with sigmoid neurons everywhere (y_l = f(u_l), as in the

@@ -5,7 +5,7 @@ its network and reads y₁ = 0.15 (white) and y₂ = 0.85 (red): the softmax out
 positive and sum to 1, so they can be read as probabilities. The chapter gives no weights;
 ``autograd_mini.chapter.wine_network()`` has weights invented for the example that give
 that answer. This script computes it neuron by neuron (u, h and, after backward() with
-cross-entropy for "red", δ = ∂𝓛/∂u; at the outputs δ = y − t: errata E17), then trains a
+cross-entropy for "red", δ = ∂ℒ/∂u; at the outputs δ = y − t: errata E17), then trains a
 network of the same shape on the toy wine data (synthetic, see
 ``autograd_mini.datasets.wine_toy``) and asks it the same question.
 

@@ -83,7 +83,7 @@ def test_terms_and_messages_exist_in_both_languages() -> None:
     assert i18n.term("backpropagation", "ja") == "誤差逆伝播法"
     for en, ja in [*i18n.TERMS.values(), *i18n.MESSAGES.values()]:
         assert en and ja and en != ja
-    assert i18n.text("step_line", "ja", k=3, loss="1") == "  3 回目  L = 1"
+    assert i18n.text("step_line", "ja", k=3, loss="1") == "  3 回目  ℒ = 1"
     with pytest.raises(ValueError, match="'en' or 'ja'"):
         i18n.term("layer", "de")
     with pytest.raises(KeyError, match="no term"):

@@ -52,16 +52,16 @@ def test_walkthrough_prints_the_chapter_numbers(
         "h₁₁ = max(0, 11) = 11",
         "h₁₂ = max(0, −14) = 0",
         "y   = 3×11 + 2×0 = 33",
-        "L = (1/1)(20 − 33)² = 169",
-        "∂L/∂y  = −2 × (20 − 33) = 26",
-        "∂L/∂w₁ = h₁₁ × ∂L/∂y = 11 × 26 = 286",
+        "ℒ = (1/1)(20 − 33)² = 169",
+        "∂ℒ/∂y  = −2 × (20 − 33) = 26",
+        "∂ℒ/∂w₁ = h₁₁ × ∂ℒ/∂y = 11 × 26 = 286",
         "∂y/∂u₁₁ = w₁ f′(u₁₁) = 3 × 1 = 3",
-        "∂L/∂w₂ = ∂u₁₁/∂w₂ · ∂y/∂u₁₁ · ∂L/∂y = 2 × 3 × 26 = 156",
+        "∂ℒ/∂w₂ = ∂u₁₁/∂w₂ · ∂y/∂u₁₁ · ∂ℒ/∂y = 2 × 3 × 26 = 156",
         "w₁ ← 3 − 0.01 × 286 = 0.14",
         "w₂ ← 3 − 0.01 × 156 = 1.44",
-        "L after updating w₁ and w₂ only (as the chapter does) = 357.089",
-        "L after updating every weight (w₃ and w₄ move too) = 399.552",
-        "both are above L = 169: ρ = 0.01 overshoots.",
+        "ℒ after updating w₁ and w₂ only (as the chapter does) = 357.089",
+        "ℒ after updating every weight (w₃ and w₄ move too) = 399.552",
+        "both are above ℒ = 169: ρ = 0.01 overshoots.",
     ):
         assert line in out, line
     losses = numbers_after(out, "step")

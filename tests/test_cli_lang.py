@@ -34,15 +34,15 @@ def test_walkthrough_in_japanese_shows_both_losses(
         "Step1. 線形変換と非線形変換（u = Wx、h = ReLU(u)。バイアスは省略）",
         "u₁₂ = (−2)×2 + (−3)×3 + (−1)×1 = −14    （章では −11：正誤表 E1）",
         "Step2. 目的関数：平均二乗誤差（N = 1）",
-        "L = (1/1)(20 − 33)² = 169",
+        "ℒ = (1/1)(20 − 33)² = 169",
         "Step3. 誤差逆伝播法で勾配を求め、学習係数 ρ = 0.01 で1回更新する",
-        "∂L/∂w₂ = ∂u₁₁/∂w₂ · ∂y/∂u₁₁ · ∂L/∂y = 2 × 3 × 26 = 156",
+        "∂ℒ/∂w₂ = ∂u₁₁/∂w₂ · ∂y/∂u₁₁ · ∂ℒ/∂y = 2 × 3 × 26 = 156",
         "w₂ ← 3 − 0.01 × 156 = 1.44    （章ではこの行の左辺が w₁ になっている：正誤表 E8）",
-        "w₁ と w₂ だけを更新したとき（章の手順）の目的関数 L = 357.089",
-        "すべての重みを更新したとき（w₃ と w₄ も動く）の目的関数 L = 399.552",
-        "どちらも更新前の L = 169 より大きい。",
+        "w₁ と w₂ だけを更新したとき（章の手順）の目的関数 ℒ = 357.089",
+        "すべての重みを更新したとき（w₃ と w₄ も動く）の目的関数 ℒ = 399.552",
+        "どちらも更新前の ℒ = 169 より大きい。",
         "初期値から、学習係数 ρ = 0.001 の最急降下法で 2 回更新する",
-        "2 回目  L = 17.5386",
+        "2 回目  ℒ = 17.5386",
     ):
         assert line in out, line
     assert "Step 1." not in out and "gradient steps" not in out
@@ -96,7 +96,7 @@ def test_demo_passes_the_language_on(tmp_path: Path) -> None:
         timeout=180,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "w₁ と w₂ だけを更新したとき（章の手順）の目的関数 L = 357.089" in done.stdout
+    assert "w₁ と w₂ だけを更新したとき（章の手順）の目的関数 ℒ = 357.089" in done.stdout
     assert "勾配は最大でも 0.25 倍になる" in done.stdout
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in page and "<td>357.089</td>" in page

@@ -67,7 +67,7 @@ def test_e4_sigmoid_tends_to_0_and_1() -> None:
 
 
 def test_e5_cross_entropy_has_a_minus_sign() -> None:
-    """E5: 𝓛 = −(1/N) Σ t log y. Without the minus sign descent lowers the true class's y."""
+    """E5: ℒ = −(1/N) Σ t log y. Without the minus sign descent lowers the true class's y."""
     from autograd_mini.losses import cross_entropy, softmax
 
     logits = [Value(0.0), Value(0.0)]
@@ -99,7 +99,7 @@ def test_e6_t_log_y_is_a_dot_product() -> None:
 
 
 def test_e7_dl_dy_n_has_no_sum_over_n() -> None:
-    """E7: ∂𝓛/∂yₙ = −(2/N)(tₙ − yₙ) for each n; the sum over n belongs to ∂𝓛/∂w."""
+    """E7: ∂ℒ/∂yₙ = −(2/N)(tₙ − yₙ) for each n; the sum over n belongs to ∂ℒ/∂w."""
     w = Value(0.5, "w")
     hs, ts = [2.0, -1.0, 4.0], [1.0, 3.0, -2.0]
     ys = [w * h for h in hs]
@@ -111,7 +111,7 @@ def test_e7_dl_dy_n_has_no_sum_over_n() -> None:
     summed = -2 / n * sum(t - y.data for t, y in zip(ts, ys, strict=True))
     assert all(abs(g - summed) > 0.1 for g in per_sample)
     assert w.grad == pytest.approx(sum(h * g for h, g in zip(hs, per_sample, strict=True)))
-    # with N = 1, as in the worked example, the two readings agree: ∂𝓛/∂y = 26
+    # with N = 1, as in the worked example, the two readings agree: ∂ℒ/∂y = 26
     ex = chapter.build()
     ex.loss.backward()
     assert ex.y.grad == 26.0
@@ -202,7 +202,7 @@ def _fprime(activation: str, u: float) -> float:
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 def test_e12_output_layer_gradient(activation: str) -> None:
-    """E12: ∂𝓛/∂w_kl = h_k·δ_l with δ_l = f′(u_l)·∂𝓛/∂y_l (𝓛 the loss, L the output count)."""
+    """E12: ∂ℒ/∂w_kl = h_k·δ_l with δ_l = f′(u_l)·∂ℒ/∂y_l (ℒ the loss, L the output count)."""
     net = _four_layer(activation)
     u_l, h_k, y = net["u"][2], net["h"][2], net["h"][3]
     w_kl = net["w"][2]
@@ -242,7 +242,7 @@ def test_e15_delta_k_sums_over_all_l_outputs(activation: str) -> None:
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
 def test_e16_first_layer_gradient_is_h_i_delta_j(activation: str) -> None:
-    """E16: ∂𝓛/∂w_ij = (∂u_j/∂w_ij)·δ_j = h_i·δ_j (the chapter writes ∂u_i/∂w_ij)."""
+    """E16: ∂ℒ/∂w_ij = (∂u_j/∂w_ij)·δ_j = h_i·δ_j (the chapter writes ∂u_i/∂w_ij)."""
     net = _four_layer(activation)
     h_i, u_j, w_ij = net["h"][0], net["u"][0], net["w"][0]
     u_k, w_jk = net["u"][1], net["w"][1]
@@ -258,7 +258,7 @@ def test_e16_first_layer_gradient_is_h_i_delta_j(activation: str) -> None:
 
 
 def test_e17_softmax_output_delta_is_y_minus_t() -> None:
-    """E17 (clarification): with softmax + cross-entropy, δ_l = ∂𝓛/∂u_l = y_l − t_l."""
+    """E17 (clarification): with softmax + cross-entropy, δ_l = ∂ℒ/∂u_l = y_l − t_l."""
     from autograd_mini.losses import cross_entropy, softmax
 
     logits = [Value(0.5), Value(-0.3), Value(1.7)]

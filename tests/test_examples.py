@@ -48,8 +48,8 @@ def test_worked_example() -> None:
     assert "u_11 = 11   h_11 = max(0, 11) = 11" in out
     assert "u_12 = -14   h_12 = max(0, -14) = 0" in out
     assert "L = (20 - 33)^2 = 169" in out
-    assert "∂L/∂w₁ = ∂y/∂w₁ · ∂L/∂y = 11 × 26 = 286" in out
-    assert "∂L/∂w₂ = ∂u₁₁/∂w₂ · ∂y/∂u₁₁ · ∂L/∂y = 2 × 3 × 26 = 156" in out
+    assert "∂ℒ/∂w₁ = ∂y/∂w₁ · ∂ℒ/∂y = 11 × 26 = 286" in out
+    assert "∂ℒ/∂w₂ = ∂u₁₁/∂w₂ · ∂y/∂u₁₁ · ∂ℒ/∂y = 2 × 3 × 26 = 156" in out
     assert "w_1: 3 - 0.01 * 286 = 0.14" in out
     assert "w_2: 3 - 0.01 * 156 = 1.44" in out
 

@@ -301,7 +301,7 @@ def test_draw_network_shows_u_h_weights_and_delta_after_backward() -> None:
     after = draw_network(model).source
     neuron = model.layers[1][0]  # type: ignore[attr-defined]
     assert f"δ_y = {neuron.u.grad:.4g}" in after  # the output neuron's δ
-    assert "∂𝓛/∂w₁₁ = " in after and "after backward()" in after
+    assert "∂ℒ/∂w₁₁ = " in after and "after backward()" in after
     assert "thicker edge: larger |w|" in after and "numbering: w_ljk" in after  # legend
     assert after.count("style=invis") == 2  # x₁ above x₂, neuron 1 above neuron 2
     bare = draw_network(model, edge_labels=False).source

@@ -43,10 +43,10 @@ def test_the_chapters_network_has_its_numbers_and_a_legend() -> None:
     for text in ("u₁₁ = 11", "h₁₁ = 11", "δ₁₁ = 78", "u₁₂ = -14", "h₁₂ = 0", "δ₁₂ = 0"):
         assert text in src, text
     assert "δ_y = 26" in src and "x₁<BR/>2" in src and "x₂<BR/>3" in src
-    # ∂𝓛/∂w on each edge and the chapter's updates w ← w − ρ ∂𝓛/∂w: 3 → 0.14 and 3 → 1.44.
-    assert "w₁ = 3<BR/>∂𝓛/∂w₁ = 286<BR/>→ 0.14" in src
-    assert "w₂ = 3<BR/>∂𝓛/∂w₂ = 156<BR/>→ 1.44" in src
-    assert src.count("∂𝓛/∂w") >= 8 + 1  # eight edges and the legend
+    # ∂ℒ/∂w on each edge and the chapter's updates w ← w − ρ ∂ℒ/∂w: 3 → 0.14 and 3 → 1.44.
+    assert "w₁ = 3<BR/>∂ℒ/∂w₁ = 286<BR/>→ 0.14" in src
+    assert "w₂ = 3<BR/>∂ℒ/∂w₂ = 156<BR/>→ 1.44" in src
+    assert src.count("∂ℒ/∂w") >= 8 + 1  # eight edges and the legend
     assert "thicker edge: larger |w|" in src and "red edge: w &lt; 0" in src
     assert "w₁: h₁₁ → y" in src and "w₅ w₆ w₇: x₁ x₂ x₃ → u₁₂" in src
     assert ex.weight("w_1").grad == 0.0  # the example's own grads are not touched
@@ -86,13 +86,13 @@ def test_worked_example_names_and_order() -> None:
     ex.loss.backward()
     src = draw_graph(ex.loss).source
     assert "<I>20 − y</I>" in src and "v₁₇" not in src
-    assert "∂L/∂u at a neuron&#39;s pre-activation u" in src  # the legend explains δ
+    assert "∂ℒ/∂u at a neuron&#39;s pre-activation u" in src  # the legend explains δ
     # The chapter's order: x₁ x₂ x₃ and u₁₁ before u₁₂ in the DOT source dot lays out.
     positions = [src.index(f"<B>{n}</B>") for n in ("x₁", "x₂", "x₃")]
     assert positions == sorted(positions)
     assert src.index("<B>u₁₁</B>") < src.index("<B>u₁₂</B>")
     names = [r.name for r in backprop_table(ex.loss)]
-    assert names[:3] == ["L", "20 − y", "y"]  # output layer first, then layer by layer
+    assert names[:3] == ["ℒ", "20 − y", "y"]  # output layer first, then layer by layer
     assert names.index("u₁₂") < names.index("w₂") and names[-3:] == ["x₁", "x₂", "x₃"]
     with pytest.raises(ValueError, match=r"^draw_graph: detail must be"):
         draw_graph(ex.loss, detail="tiny")

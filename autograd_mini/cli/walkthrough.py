@@ -80,12 +80,12 @@ def step1(report: Report, ex: chapter.WorkedExample, lang: str = "en") -> None:
 def step2(report: Report, ex: chapter.WorkedExample, lang: str = "en") -> None:
     """Step 2: the squared error with N = 1."""
     report.say(i18n.text("step2", lang))
-    report.say(f"  L = (1/1)({fmt(ex.t)} − {fmt(ex.y.data)})² = {fmt(ex.loss.data)}")
+    report.say(f"  ℒ = (1/1)({fmt(ex.t)} − {fmt(ex.y.data)})² = {fmt(ex.loss.data)}")
     report.number("L", ex.loss.data)
 
 
 def step3(report: Report, ex: chapter.WorkedExample, rho: float, lang: str = "en") -> None:
-    """Step 3: ∂L/∂y, ∂L/∂w₁, ∂L/∂w₂ (the chain rule written out) and the update of w₁, w₂.
+    """Step 3: ∂ℒ/∂y, ∂ℒ/∂w₁, ∂ℒ/∂w₂ (the chain rule written out) and the update of w₁, w₂.
 
     ``ex.loss.backward()`` must have run.
     """
@@ -93,8 +93,8 @@ def step3(report: Report, ex: chapter.WorkedExample, rho: float, lang: str = "en
 
     w1, w2 = ex.weight("w_1"), ex.weight("w_2")
     report.say(i18n.text("step3", lang, rho=fmt(rho)))
-    report.say(f"  ∂L/∂y  = −2 × ({fmt(ex.t)} − {fmt(ex.y.data)}) = {fmt(ex.y.grad)}")
-    report.say(f"  ∂L/∂w₁ = h₁₁ × ∂L/∂y = {fmt(ex.h[0].data)} × {fmt(ex.y.grad)} = {fmt(w1.grad)}")
+    report.say(f"  ∂ℒ/∂y  = −2 × ({fmt(ex.t)} − {fmt(ex.y.data)}) = {fmt(ex.y.grad)}")
+    report.say(f"  ∂ℒ/∂w₁ = h₁₁ × ∂ℒ/∂y = {fmt(ex.h[0].data)} × {fmt(ex.y.grad)} = {fmt(w1.grad)}")
     (slope,) = local_grads(ex.h[0])  # f′(u₁₁) = ∂h₁₁/∂u₁₁, from the op table
     report.say(
         f"  ∂y/∂u₁₁ = w₁ f′(u₁₁) = {fmt(w1.data)} × {fmt(slope)} = {fmt(w1.data * slope)}"

@@ -480,7 +480,7 @@ def _neuron_label(
     name: str, delta: str, layer: int, j: int, neuron: _Neuron, grad: Callable[[Value], float]
 ) -> str:
     """A neuron's circle: its name (h₁₁, or y for an output) and then, from the last forward
-    call, u and h; δ = ∂𝓛/∂u after backward(); and its bias."""
+    call, u and h; δ = ∂ℒ/∂u after backward(); and its bias."""
     rows = [f"<B>{dot_escape(name)}</B>"]
     if neuron.u is not None and neuron.h is None and name.startswith("y"):
         rows.append(dot_escape(f"{name} = u = {num(neuron.u.data)}"))  # a linear output
@@ -516,14 +516,14 @@ def draw_network(
     legend: bool = True,
 ) -> graphviz.Digraph:
     """The chapter's picture of a network: circles in columns (inputs, hidden layers,
-    output), each edge labelled with its weight (``w = 3``, and ∂𝓛/∂w after backward),
-    each neuron showing u, h and, after ``backward()``, δ = ∂𝓛/∂u from its last forward call.
+    output), each edge labelled with its weight (``w = 3``, and ∂ℒ/∂w after backward),
+    each neuron showing u, h and, after ``backward()``, δ = ∂ℒ/∂u from its last forward call.
 
     ``model`` is an ``autograd_mini.nn`` MLP, Layer or Neuron (or anything shaped like one:
     ``.layers`` of ``.neurons`` with ``parameters()``, ``.u``, ``.h``). ``edge_labels``
     defaults to on for up to 40 edges; edge colour is the weight's sign (blue +, red −)
     and its width grows with |w|, as the legend says (with how the weights are numbered).
-    With ``rho``, each edge also shows the gradient-descent update w → w − ρ ∂𝓛/∂w.
+    With ``rho``, each edge also shows the gradient-descent update w → w − ρ ∂ℒ/∂w.
     """
     layers = _layers_of(model)
     if not layers or not layers[0]:
@@ -628,11 +628,11 @@ def network_graph(
 
 
 def _weight_label(w: Value, g: float | None, rho: float | None) -> str:
-    """``w₂ = 3``, then ``∂𝓛/∂w₂ = 156`` and ``→ 3 − ρ·156 = 1.44`` when known."""
+    """``w₂ = 3``, then ``∂ℒ/∂w₂ = 156`` and ``→ 3 − ρ·156 = 1.44`` when known."""
     name = pretty(w.label) if w.label else "w"
     lines = [f"{name} = {num(w.data)}"]
     if g is not None:
-        lines.append(f"∂𝓛/∂{name} = {num(g)}")
+        lines.append(f"∂ℒ/∂{name} = {num(g)}")
         if rho is not None:
             lines.append(f"→ {num(w.data - rho * g)}")
     return "<" + "<BR/>".join(dot_escape(t) for t in lines) + ">"
@@ -644,11 +644,11 @@ def _network_legend(state: str, index_order: str, rho: float | None, labels: boo
         f"<B>{dot_escape(state)}</B>",
         '<FONT COLOR="#1f5fa8">blue edge: w ≥ 0</FONT>,  '
         '<FONT COLOR="#c0392b">red edge: w &lt; 0</FONT>;  thicker edge: larger |w|',
-        dot_escape("in each circle: u = Σ w·h (+ b), h = f(u) and δ, which is ∂𝓛/∂u"),
+        dot_escape("in each circle: u = Σ w·h (+ b), h = f(u) and δ, which is ∂ℒ/∂u"),
         dot_escape(f"numbering: {index_order}"),
     ]
     if rho is not None:
-        rows.append(dot_escape(f"on each edge: w, ∂𝓛/∂w, and → w − ρ ∂𝓛/∂w with ρ = {num(rho)}"))
+        rows.append(dot_escape(f"on each edge: w, ∂ℒ/∂w, and → w − ρ ∂ℒ/∂w with ρ = {num(rho)}"))
     if labels:
         rows.append("the line under an edge's label joins it to its edge")
     cells = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
@@ -664,7 +664,7 @@ CHAPTER_INDEX_ORDER = (
 def draw_worked_example_network(example: Any, *, rho: float | None = None) -> graphviz.Digraph:
     """The chapter's 3-2-1 network (``autograd_mini.chapter.build()``) as the chapter draws
     it: x = (2, 3, 1), u, h and δ in each neuron (δ₁₁ = 78, δ_y = 26), each edge's weight,
-    ∂𝓛/∂w and its update w → w − ρ ∂𝓛/∂w (w₁: 3 → 0.14, w₂: 3 → 1.44), and a legend for
+    ∂ℒ/∂w and its update w → w − ρ ∂ℒ/∂w (w₁: 3 → 0.14, w₂: 3 → 1.44), and a legend for
     colour, thickness and the chapter's numbering w₁ … w₈.
 
     The gradients are those of one backward pass from ``example.loss``, computed here from
@@ -698,7 +698,7 @@ def draw_worked_example_network(example: Any, *, rho: float | None = None) -> gr
         rho=chapter.RHO if rho is None else rho,
         index_order=CHAPTER_INDEX_ORDER,
         inputs=[v.data for v in example.x],
-        state="the chapter's worked example: one backward pass from 𝓛 = (t − y)²",
+        state="the chapter's worked example: one backward pass from ℒ = (t − y)²",
     )
 
 
