@@ -107,6 +107,7 @@ PUBLIC_MODULES = [
     "autograd_mini.engine",
     "autograd_mini.functional",
     "autograd_mini.ops",
+    "autograd_mini.sampling",
     "autograd_mini.nn",
     "autograd_mini.modelfile",
     "autograd_mini.activations",
