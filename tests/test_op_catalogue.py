@@ -1,5 +1,6 @@
 """Every op of the table, from its row in tests/op_cases.py: eager values and derivatives,
-second order, the compiled path, anomaly mode and the drawing's local derivatives."""
+second order, the compiled path, anomaly mode and the drawing's local derivatives; and the
+whole property suite of autograd_mini.testing.check_op over the op's table domain."""
 
 from __future__ import annotations
 
@@ -11,6 +12,18 @@ from op_cases import BY_NAME, CASES, OpCase
 from autograd_mini import AnomalyError, Value, detect_anomaly, grad, gradcheck, hessian
 from autograd_mini.engine import local_grads
 from autograd_mini.ops import BUILTIN, OPS
+from autograd_mini.testing import check_op
+
+#: Examples per op for check_op: bounded, so the whole catalogue stays fast.
+CHECK_OP_EXAMPLES = 30
+
+#: pow's ∂/∂x rule y·x^(y−1+is_zero(y)) differentiates to ∂²/∂x∂y = 1 at y = 0 instead of
+#: 1/x (is_zero has no derivative), so its Hessian is not even symmetric there: a real defect
+#: check_op finds (at x = 0.5, y = 0.0), left to the op table's owner; strict, so the fix
+#: turns this red until the mark goes.
+POW_AT_ZERO = pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="pow's second derivative at y = 0 (see above)"
+)
 
 POINTS = [(c, p) for c in CASES for p in c.points]
 IDS = [f"{c.name}{p}" for c, p in POINTS]
@@ -31,6 +44,15 @@ def test_the_catalogue_tests_at_the_tables_constants(case: OpCase) -> None:
     assert len(case.constants) == len(constants)
     for c, arg in zip(case.constants, constants, strict=True):
         assert c in arg.choices, f"{case.name}: constant {c} not in {arg.choices}"
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=POW_AT_ZERO) if n == "pow" else n for n in BUILTIN]
+)
+def test_check_op(name: str) -> None:
+    """The testing kit's property suite (issue 11), the project's own per-op test: values,
+    first and second derivatives, compiled path, edge labels and domain refusals."""
+    assert check_op(OPS[name], max_examples=CHECK_OP_EXAMPLES) is None
 
 
 def run(case: OpCase, xs: tuple[float, ...]) -> tuple[Value, list[Value]]:
