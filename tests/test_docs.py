@@ -124,6 +124,14 @@ PUBLIC_MODULES = [
     "autograd_mini.compiled",
     "autograd_mini.interop.torch",
     "autograd_mini.cli",
+    "autograd_mini.testing",
+    "autograd_mini.testing.domains",
+    "autograd_mini.testing.forms",
+    "autograd_mini.testing.gradcheck",
+    "autograd_mini.testing.opcheck",
+    "autograd_mini.testing.strategies",
+    "autograd_mini.testing.conformance",
+    "autograd_mini.cli.check_engine",
 ]
 
 

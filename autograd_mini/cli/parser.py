@@ -1,7 +1,9 @@
 """The argument parser of ``autograd-mini`` and :func:`main`.
 
 Each subcommand is a module with ``NAME``, ``HELP``, ``add_arguments(parser)`` and
-``run(args, report)``; :data:`COMMANDS` lists them in the order ``--help`` shows them.
+``run(args, report)``; :data:`COMMANDS` lists them in the order ``--help`` shows them. A
+``run`` that returns an int gives the exit status (``check-engine``: 1 for a defect);
+otherwise a run that ends normally exits 0.
 """
 
 from __future__ import annotations
@@ -11,14 +13,22 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from autograd_mini.cli import demo, graph, predict, train, vanishing, walkthrough
+from autograd_mini.cli import check_engine, demo, graph, predict, train, vanishing, walkthrough
 from autograd_mini.cli.output import UsageError
 from autograd_mini.experiments import Report
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order of ``autograd-mini --help``.
-COMMANDS: tuple[ModuleType, ...] = (walkthrough, train, predict, vanishing, graph, demo)
+COMMANDS: tuple[ModuleType, ...] = (
+    walkthrough,
+    train,
+    predict,
+    vanishing,
+    graph,
+    demo,
+    check_engine,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report = Report(f"autograd-mini {args.command}")
     try:
-        args.handler(args, report)
+        status = args.handler(args, report)
     except UsageError as error:
         print(f"autograd-mini {args.command}: error: {error}", file=sys.stderr)
         return 2
@@ -60,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FloatingPointError as error:
         print(f"autograd-mini {args.command}: error: {error}", file=sys.stderr)
         return 1
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":
