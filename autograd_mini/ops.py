@@ -302,7 +302,7 @@ class Op:
     the first one's clear error for plain-number inputs (None when there are none).
     ``symbol`` is how the drawing names the operation; ``formula`` is the rule in words.
     ``arity`` is the number of arguments (None: any number). ``method``: whether ``Value``
-    has a method of this name and the expression grapher a function (one-argument ops).
+    has a method of this name and the expression grapher a function of that arity.
     ``domain``: where it is tested (:class:`autograd_mini.sampling.Domain`: the intervals
     its arguments are drawn from, the constants, the points ``check`` must refuse).
     """
@@ -583,17 +583,17 @@ define("softplus", method=True, forward=lambda m, x: m.softplus(x),
        partials=lambda m, out, x: (m.sigmoid(x),),
        formula="log(1 + eˣ): ∂/∂x = σ(x)",
        domain=sampling.Domain((between(-8, 8),)))
-define("maximum", symbol="max",
+define("maximum", method=True, symbol="max",
        forward=lambda m, x, y: m.where(x >= y, x, m.where(x < y, y, x + y)),
        partials=lambda m, out, x, y: (_tie(m, x, y), _tie(m, y, x)),
        formula="max(x, y): ∂/∂x = 1 if x > y, 0 if x < y, ½ at a tie",
        domain=sampling.Domain((_ANY, _ANY), where=lambda x, y: abs(x - y) >= 0.01))
-define("minimum", symbol="min",
+define("minimum", method=True, symbol="min",
        forward=lambda m, x, y: m.where(x <= y, x, m.where(x > y, y, x + y)),
        partials=lambda m, out, x, y: (_tie(m, y, x), _tie(m, x, y)),
        formula="min(x, y): ∂/∂x = 1 if x < y, 0 if x > y, ½ at a tie",
        domain=sampling.Domain((_ANY, _ANY), where=lambda x, y: abs(x - y) >= 0.01))
-define("clip", symbol="clip",
+define("clip", method=True, symbol="clip",
        forward=lambda m, x, lo, hi: m.where(x < lo, lo, m.where(x > hi, hi, x)),
        partials=lambda m, out, x, lo, hi: (m.where(x < lo, 0.0, m.where(x > hi, 0.0, 1.0)),
                                            m.where(x < lo, 1.0, 0.0), m.where(x > hi, 1.0, 0.0)),
