@@ -15,10 +15,10 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-from autograd_mini.ops import Op
+from autograd_mini.ops import OPS, Op
 from autograd_mini.sampling import Arg, Domain, between, constant
 
-__all__ = ["Arg", "Domain", "between", "constant", "domain_of"]
+__all__ = ["Arg", "Domain", "between", "constant", "domain_of", "op_named"]
 
 #: Each argument of the default domain.
 _ANY = between(-3, 3)
@@ -43,6 +43,18 @@ def _accepted(op: Op) -> Callable[..., bool]:
         return all(abs(x) >= 0.05 for x in xs)  # keep finite differences off the boundary
 
     return accepted
+
+
+def op_named(op: Op | str, who: str) -> Op:
+    """``op`` itself, or the op of the table named ``op``. One line naming ``who`` otherwise:
+    a ``TypeError`` for neither an ``Op`` nor a name, a ``ValueError`` for an unknown name."""
+    if isinstance(op, Op):
+        return op
+    if not isinstance(op, str):
+        raise TypeError(f"{who}: op must be an Op or the name of one, got {op!r:.40}")
+    if op not in OPS:
+        raise ValueError(f"{who}: unknown op {op!r:.40} (known: {', '.join(OPS)})")
+    return OPS[op]
 
 
 def domain_of(op: Op) -> Domain:
