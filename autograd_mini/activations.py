@@ -21,9 +21,9 @@ True
 >>> get("linear")(Value(2.0)).data
 2.0
 >>> names()
-('relu', 'sigmoid', 'tanh', 'softplus', 'linear')
+('relu', 'sigmoid', 'tanh', 'softplus', 'leaky_relu', 'elu', 'silu', 'gelu', 'linear')
 >>> sorted(activation_ops())
-['relu', 'sigmoid', 'softplus', 'tanh']
+['elu', 'gelu', 'leaky_relu', 'relu', 'sigmoid', 'silu', 'softplus', 'tanh']
 >>> round(he(6, 1), 6), round(xavier(4, 2), 6)
 (1.0, 1.0)
 """
@@ -109,6 +109,10 @@ BUILTIN: tuple[Activation, ...] = (
     Activation("sigmoid", op="sigmoid", display="Sigmoid", torch_class="Sigmoid", init=xavier),
     Activation("tanh", op="tanh", display="Tanh", torch_class="Tanh", init=xavier),
     Activation("softplus", op="softplus", display="Softplus", torch_class="Softplus", init=he),
+    Activation("leaky_relu", "leaky_relu", "LeakyReLU", "LeakyReLU", he, args=(0.01,)),
+    Activation("elu", op="elu", display="ELU", torch_class="ELU", init=he, args=(1.0,)),
+    Activation("silu", op="silu", display="SiLU", torch_class="SiLU", init=he),
+    Activation("gelu", "gelu", "GELU", "GELU", he, torch_kwargs={"approximate": "tanh"}),
     Activation("linear", op=None, display="Linear", torch_class=None, init=xavier),
 )
 

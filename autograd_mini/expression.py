@@ -6,7 +6,10 @@ anything is evaluated; nothing is ever passed to ``eval`` or ``exec``. Allowed:
 * numbers (int or float literals), the constants ``pi`` and ``e``;
 * variable names given a value by the caller;
 * ``+ - * / **`` and unary ``-``/``+``;
-* calls of the whitelisted functions below with one positional argument.
+* calls of the whitelisted functions below (:data:`FUNCTIONS`, the op table's ops that
+  ``Value`` has a method for) with their number of positional arguments
+  (:func:`usage`: ``tanh(x)``, ``maximum(x, y)``, ``clip(x, lo, hi)``,
+  ``leaky_relu(x[, slope])``).
 
 Everything else — attribute access (``a.b``), subscripts, other calls, keywords, lambdas,
 comprehensions, comparisons, strings, ... — raises :class:`ExpressionError` with one line
@@ -23,6 +26,7 @@ saying what is not allowed and where.
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -31,6 +35,7 @@ from autograd_mini.engine import Value
 from autograd_mini.ops import FLOAT, OPS
 
 __all__ = [
+    "ARITIES",
     "CONSTANTS",
     "FUNCTIONS",
     "MAX_LENGTH",
@@ -38,13 +43,36 @@ __all__ = [
     "evaluate",
     "normalise_name",
     "parse",
+    "usage",
 ]
 
 #: The functions an expression may call: each applies one op of the op table (the table's
-#: ops that ``Value`` has a method for; ``leaky_relu`` and ``elu`` with their default slope).
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+#: ops that ``Value`` has a method for), as that method: ``f(x, *rest)``.
+FUNCTIONS: dict[str, Callable[..., Value]] = {
     name: getattr(Value, name) for name, op in OPS.items() if op.method
 }
+
+
+def _arities(name: str) -> tuple[int, int]:
+    """(fewest, most) positional arguments: the method's required ones, the op's arity."""
+    params = list(inspect.signature(FUNCTIONS[name]).parameters.values())
+    required = sum(p.default is p.empty for p in params)  # self included: it is x
+    return required, OPS[name].arity or len(params)
+
+
+#: Each function's (fewest, most) number of arguments (``leaky_relu``: 1 or 2, the slope
+#: optional).
+ARITIES: dict[str, tuple[int, int]] = {name: _arities(name) for name in FUNCTIONS}
+
+
+def usage(name: str) -> str:
+    """How function ``name`` is called, with the op's argument names: ``clip(x, lo, hi)``,
+    ``leaky_relu(x[, slope])`` (optional ones in brackets)."""
+    params = list(inspect.signature(OPS[name].forward).parameters)[1:]
+    low, high = ARITIES[name]
+    shown = ", ".join(params[:low]) + "".join(f"[, {p}]" for p in params[low:high])
+    return f"{name}({shown})"
+
 
 #: Named constants an expression may use.
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
@@ -167,7 +195,7 @@ def _check_name(node: ast.Name, names: set[str] | frozenset[str]) -> None:
     if node.id in names or node.id in CONSTANTS:
         return
     if node.id in FUNCTIONS:
-        raise ExpressionError(f"expression: {node.id} is a function; call it as {node.id}(x)")
+        raise ExpressionError(f"expression: {node.id} is a function; call it as {usage(node.id)}")
     known = ", ".join(sorted(names)) or "none"
     raise ExpressionError(
         f"expression: unknown name {node.id!r}{_where(node)} "
@@ -182,10 +210,19 @@ def _check_call(node: ast.Call, text: str) -> None:
             f"expression: call {_segment(text, node)!r}{_where(node)} is not allowed "
             f"(functions: {allowed})"
         )
-    if node.keywords or len(node.args) != 1:
+    name = node.func.id
+    low, high = ARITIES[name]
+    if node.keywords or not low <= len(node.args) <= high:
+        joint = " or " if high == low + 1 else " to "
+        count = _count(low) if low == high else f"{low}{joint}{high} positional arguments"
+        got = f"{len(node.args)}" + (" and keywords" if node.keywords else "")
         raise ExpressionError(
-            f"expression: {node.func.id}() takes exactly one positional argument{_where(node)}"
+            f"expression: {name}() takes {count}, as {usage(name)} (got {got}){_where(node)}"
         )
+
+
+def _count(n: int) -> str:
+    return "one positional argument" if n == 1 else f"{n} positional arguments"
 
 
 def evaluate(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
@@ -271,6 +308,6 @@ def _eval(node: ast.expr, variables: dict[str, Value]) -> Value | float:
         operand = _eval(node.operand, variables)
         return -operand if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        arg = _eval(node.args[0], variables)
-        return FUNCTIONS[node.func.id](arg if isinstance(arg, Value) else Value(arg))
+        first, *rest = (_eval(arg, variables) for arg in node.args)
+        return FUNCTIONS[node.func.id](first if isinstance(first, Value) else Value(first), *rest)
     raise ExpressionError(f"expression: {type(node).__name__} is not allowed")  # unreachable

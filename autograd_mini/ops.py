@@ -32,6 +32,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from autograd_mini import sampling
+from autograd_mini.sampling import between, constant
+
 __all__ = [
     "BUILTIN",
     "ELEMENTARY",
@@ -299,7 +302,9 @@ class Op:
     the first one's clear error for plain-number inputs (None when there are none).
     ``symbol`` is how the drawing names the operation; ``formula`` is the rule in words.
     ``arity`` is the number of arguments (None: any number). ``method``: whether ``Value``
-    has a method of this name and the expression grapher a function (one-argument ops).
+    has a method of this name and the expression grapher a function of that arity.
+    ``domain``: where it is tested (:class:`autograd_mini.sampling.Domain`: the intervals
+    its arguments are drawn from, the constants, the points ``check`` must refuse).
     """
 
     name: str
@@ -311,6 +316,7 @@ class Op:
     arity: int | None = None
     method: bool = False
     check: Callable[..., None] | None = field(default=None, repr=False)
+    domain: sampling.Domain | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.domains and self.check is None:
@@ -358,6 +364,7 @@ def define(
     check: Domain | Sequence[Domain] | None = None,
     symbol: str | None = None,
     method: bool = False,
+    domain: sampling.Domain | None = None,
 ) -> Op:
     """Add an operation to the table and return it; apply it with ``engine.apply(op, ...)``.
 
@@ -368,6 +375,8 @@ def define(
     ``check``: :class:`Domain` rules for inputs where the op is undefined. ``symbol``: the
     drawing's name (default ``name``). ``method``: marks a built-in op that ``Value`` has a
     method for (the expression grapher's functions are these; tests check each exists).
+    ``domain``: where the op is tested (:class:`autograd_mini.sampling.Domain`, one
+    argument spec per argument; ``check_op`` and the strategies draw from it).
 
     >>> cube = define("cube_doc", forward=lambda m, x: x * x * x,
     ...               partials=lambda m, out, x: (3 * x * x,), formula="∂/∂x = 3x²")
@@ -396,7 +405,13 @@ def define(
         domains = tuple(check) if isinstance(check, (list, tuple)) else (check,)
     if not all(isinstance(d, Domain) for d in domains):
         raise TypeError(f"define({name!r}): check must be a Domain or a list of Domains")
-    op = Op(name, symbol or name, forward, partials, formula, domains, n, method)
+    if domain is not None and not isinstance(domain, sampling.Domain):
+        raise TypeError(f"define({name!r}): domain must be an autograd_mini.sampling.Domain")
+    if domain is not None and n is not None and len(domain.args) != n:
+        raise TypeError(
+            f"define({name!r}): the domain has {len(domain.args)} arguments, forward takes {n}"
+        )
+    op = Op(name, symbol or name, forward, partials, formula, domains, n, method, domain=domain)
     OPS[name] = op
     return op
 
@@ -445,19 +460,40 @@ def _tie(m: Any, x: Any, y: Any) -> Any:
     return m.where(x > y, 1.0, m.where(x < y, 0.0, 0.5))
 
 
+def _kink_free(*xs: float) -> bool:
+    """Test points keep |x| ≥ 0.01 from a kink at 0 (finite differences say nothing there)."""
+    return all(abs(x) >= 0.01 for x in xs)
+
+
+def _real_power(x: float, c: float) -> bool:
+    """x ** c is real and smooth around x: x > 0.1, or an integer c away from x = 0."""
+    if x >= 0.1:
+        return True
+    return float(c).is_integer() and (c >= 0 or abs(x) >= 0.1)
+
+
+_ANY = between(-3, 3)
+_ONE, _TWO = sampling.Domain((_ANY,)), sampling.Domain((_ANY, _ANY))
+
 # fmt: off
 define("add", symbol="+", forward=lambda m, x, y: x + y,
-       partials=lambda m, out, x, y: (1.0, 1.0), formula="∂/∂x = 1, ∂/∂y = 1")
+       partials=lambda m, out, x, y: (1.0, 1.0), formula="∂/∂x = 1, ∂/∂y = 1",
+       domain=_TWO)
 define("sub", symbol="-", forward=lambda m, x, y: x - y,
-       partials=lambda m, out, x, y: (1.0, -1.0), formula="∂/∂x = 1, ∂/∂y = −1")
+       partials=lambda m, out, x, y: (1.0, -1.0), formula="∂/∂x = 1, ∂/∂y = −1",
+       domain=_TWO)
 define("mul", symbol="*", forward=lambda m, x, y: x * y,
-       partials=lambda m, out, x, y: (y, x), formula="∂/∂x = y, ∂/∂y = x")
+       partials=lambda m, out, x, y: (y, x), formula="∂/∂x = y, ∂/∂y = x",
+       domain=_TWO)
 define("div", symbol="/", forward=lambda m, x, y: x / y,
        partials=lambda m, out, x, y: (1.0 / y, -out / y), formula="∂/∂x = 1/y, ∂/∂y = −x/y²",
        check=Domain(lambda m, x, y: y == 0, ZeroDivisionError,
-                    "division: {0!r} / {1!r} divides by zero"))
+                    "division: {0!r} / {1!r} divides by zero"),
+       domain=sampling.Domain((_ANY, _ANY), where=lambda x, y: abs(y) >= 0.2,
+                              outside=((1.0, 0.0),)))
 define("neg", symbol="-", forward=lambda m, x: -x,
-       partials=lambda m, out, x: (-1.0,), formula="∂/∂x = −1", method=False)
+       partials=lambda m, out, x: (-1.0,), formula="∂/∂x = −1", method=False,
+       domain=_ONE)
 define("powc", symbol="**", forward=lambda m, x, c: m.power(x, c),
        # For c = 0 the exponent becomes 0, so the derivative is 0·x⁰ = 0 even at x = 0;
        # written without a Python branch on c so array backends (compiled path) work too.
@@ -466,7 +502,9 @@ define("powc", symbol="**", forward=lambda m, x, c: m.power(x, c),
        check=[Domain(lambda m, x, c: (x == 0) & (c < 0), ZeroDivisionError,
                      "power: {0!r} ** {1!r} is a division by zero"),
               Domain(lambda m, x, c: (x < 0) & (c % 1 != 0), ValueError,
-                     "power: {0!r} ** {1!r} is not real (negative base, fractional exponent)")])
+                     "power: {0!r} ** {1!r} is not real (negative base, fractional exponent)")],
+       domain=sampling.Domain((between(-2, 2), constant(-2, -1, -0.5, 0, 0.5, 1, 1.5, 2, 3)),
+                              where=_real_power, outside=((0.0, -1.0), (-2.0, 0.5))))
 define("pow", symbol="**", forward=lambda m, x, y: m.power(x, y),
        # y·x^(y−1) written as xʸ·y/x (x > 0): exactly 0 for y = 0 even where x⁻¹ overflows
        # (x = 5e-324), and still the true formula for second order (∂²/∂x∂y = 1/x at y = 0)
@@ -474,80 +512,108 @@ define("pow", symbol="**", forward=lambda m, x, y: m.power(x, y),
        formula="∂/∂x = y·x^(y−1), ∂/∂y = xʸ·ln x",
        check=Domain(lambda m, x, y: x <= 0, ValueError,
                     "power: {0!r} ** {1!r} with a Value exponent needs a positive base "
-                    "(∂/∂y = xʸ·ln x is undefined for x = {0!r})"))
+                    "(∂/∂y = xʸ·ln x is undefined for x = {0!r})"),
+       domain=sampling.Domain((between(0.1, 3), between(-2, 2)),
+                              outside=((0.0, 1.0), (-1.0, 2.0))))
 define("exp", method=True, forward=lambda m, x: m.exp(x), partials=lambda m, out, x: (out,),
-       formula="∂/∂x = eˣ")
+       formula="∂/∂x = eˣ",
+       domain=sampling.Domain((between(-5, 5),)))
 define("expm1", method=True, forward=lambda m, x: m.expm1(x),
        partials=lambda m, out, x: (out + 1.0,),
-       formula="eˣ − 1, exact near 0: ∂/∂x = eˣ")
+       formula="eˣ − 1, exact near 0: ∂/∂x = eˣ",
+       domain=sampling.Domain((between(-5, 5),)))
 define("log", method=True, forward=lambda m, x: m.log(x), partials=lambda m, out, x: (1.0 / x,),
        formula="∂/∂x = 1/x",
        check=Domain(lambda m, x: x <= 0, ValueError,
-                    "log: log({0!r}) is undefined (log needs x > 0)"))
+                    "log: log({0!r}) is undefined (log needs x > 0)"),
+       domain=sampling.Domain((between(0.05, 10),), outside=((0.0,), (-1.0,))))
 define("log1p", method=True, forward=lambda m, x: m.log1p(x),
        partials=lambda m, out, x: (1.0 / (1.0 + x),),
        formula="log(1 + x), exact near 0: ∂/∂x = 1/(1 + x)",
        check=Domain(lambda m, x: x <= -1, ValueError,
-                    "log1p: log1p({0!r}) is undefined (log1p needs x > -1)"))
+                    "log1p: log1p({0!r}) is undefined (log1p needs x > -1)"),
+       domain=sampling.Domain((between(-0.9, 5),), outside=((-1.0,), (-2.0,))))
 define("sqrt", method=True, forward=lambda m, x: m.sqrt(x), partials=lambda m, out, x: (0.5 / out,),
        formula="∂/∂x = 1/(2√x)",
        check=Domain(lambda m, x: x < 0, ValueError,
-                    "sqrt: sqrt({0!r}) is undefined (sqrt needs x >= 0)"))
+                    "sqrt: sqrt({0!r}) is undefined (sqrt needs x >= 0)"),
+       domain=sampling.Domain((between(0.05, 10),), outside=((-1.0,),)))
 define("sin", method=True, forward=lambda m, x: m.sin(x), partials=lambda m, out, x: (m.cos(x),),
-       formula="∂/∂x = cos x")
+       formula="∂/∂x = cos x",
+       domain=sampling.Domain((between(-4, 4),)))
 define("cos", method=True, forward=lambda m, x: m.cos(x), partials=lambda m, out, x: (-m.sin(x),),
-       formula="∂/∂x = −sin x")
+       formula="∂/∂x = −sin x",
+       domain=sampling.Domain((between(-4, 4),)))
 define("tanh", method=True, forward=lambda m, x: m.tanh(x),
        partials=lambda m, out, x: (1.0 - out * out,),
-       formula="∂/∂x = 1 − tanh²x")
+       formula="∂/∂x = 1 − tanh²x",
+       domain=sampling.Domain((between(-4, 4),)))
 define("sigmoid", method=True, symbol="σ", forward=lambda m, x: m.sigmoid(x),
        # σ(x)σ(−x), not σ(1 − σ): 1 − σ(40) rounds to 0, σ(−40) = 4.2e-18 does not
-       partials=lambda m, out, x: (out * m.sigmoid(-x),), formula="∂/∂x = σ(x)(1 − σ(x))")
+       partials=lambda m, out, x: (out * m.sigmoid(-x),), formula="∂/∂x = σ(x)(1 − σ(x))",
+       domain=sampling.Domain((between(-8, 8),)))
 define("relu", method=True, symbol="ReLU", forward=lambda m, x: m.relu(x),
-       partials=lambda m, out, x: (m.step(x),), formula="∂/∂x = 1 if x > 0 else 0")
+       partials=lambda m, out, x: (m.step(x),), formula="∂/∂x = 1 if x > 0 else 0",
+       domain=sampling.Domain((_ANY,), where=_kink_free))
 define("leaky_relu", method=True, symbol="LeakyReLU",
        forward=lambda m, x, slope: m.where(x > 0, x, slope * x),
        partials=lambda m, out, x, slope: (m.where(x > 0, 1.0, slope), m.where(x > 0, 0.0, x)),
-       formula="x if x > 0 else a·x: ∂/∂x = 1 if x > 0 else a")
+       formula="x if x > 0 else a·x: ∂/∂x = 1 if x > 0 else a",
+       domain=sampling.Domain((_ANY, constant(0.01, 0.1, 0.2)),
+                              where=lambda x, slope: abs(x) >= 0.01))
 define("elu", method=True, symbol="ELU",
        forward=lambda m, x, alpha: m.where(x > 0, x, alpha * m.expm1(x)),
        partials=lambda m, out, x, alpha: (m.where(x > 0, 1.0, out + alpha),
                                           m.where(x > 0, 0.0, m.expm1(x))),
-       formula="x if x > 0 else a(eˣ − 1): ∂/∂x = 1 if x > 0 else a·eˣ")
+       formula="x if x > 0 else a(eˣ − 1): ∂/∂x = 1 if x > 0 else a·eˣ",
+       domain=sampling.Domain((_ANY, constant(0.5, 1.0, 1.5)),
+                              where=lambda x, alpha: abs(x) >= 0.01))
 define("silu", method=True, symbol="SiLU", forward=lambda m, x: x * m.sigmoid(x),
        partials=lambda m, out, x: (m.sigmoid(x) + out * m.sigmoid(-x),),
-       formula="x·σ(x): ∂/∂x = σ(x)(1 + x(1 − σ(x)))")
+       formula="x·σ(x): ∂/∂x = σ(x)(1 + x(1 − σ(x)))",
+       domain=sampling.Domain((between(-6, 6),)))
 define("gelu", method=True, symbol="GELU",
        forward=lambda m, x: 0.5 * x * (1.0 + m.tanh(_GELU_K * (x + 0.044715 * x * x * x))),
        partials=_gelu_partials,
-       formula="½x(1 + tanh(√(2/π)(x + 0.044715x³))) (tanh form): ∂/∂x by the chain rule")
+       formula="½x(1 + tanh(√(2/π)(x + 0.044715x³))) (tanh form): ∂/∂x by the chain rule",
+       domain=sampling.Domain((between(-6, 6),)))
 define("abs", method=True, forward=lambda m, x: m.abs(x), partials=lambda m, out, x: (m.sign(x),),
-       formula="∂/∂x = sign(x) (0 at 0, nan at nan)")
+       formula="∂/∂x = sign(x) (0 at 0, nan at nan)",
+       domain=sampling.Domain((_ANY,), where=_kink_free))
 define("softplus", method=True, forward=lambda m, x: m.softplus(x),
        partials=lambda m, out, x: (m.sigmoid(x),),
-       formula="log(1 + eˣ): ∂/∂x = σ(x)")
-define("maximum", symbol="max",
+       formula="log(1 + eˣ): ∂/∂x = σ(x)",
+       domain=sampling.Domain((between(-8, 8),)))
+define("maximum", method=True, symbol="max",
        forward=lambda m, x, y: m.where(x >= y, x, m.where(x < y, y, x + y)),
        partials=lambda m, out, x, y: (_tie(m, x, y), _tie(m, y, x)),
-       formula="max(x, y): ∂/∂x = 1 if x > y, 0 if x < y, ½ at a tie")
-define("minimum", symbol="min",
+       formula="max(x, y): ∂/∂x = 1 if x > y, 0 if x < y, ½ at a tie",
+       domain=sampling.Domain((_ANY, _ANY), where=lambda x, y: abs(x - y) >= 0.01))
+define("minimum", method=True, symbol="min",
        forward=lambda m, x, y: m.where(x <= y, x, m.where(x > y, y, x + y)),
        partials=lambda m, out, x, y: (_tie(m, y, x), _tie(m, x, y)),
-       formula="min(x, y): ∂/∂x = 1 if x < y, 0 if x > y, ½ at a tie")
-define("clip", symbol="clip",
+       formula="min(x, y): ∂/∂x = 1 if x < y, 0 if x > y, ½ at a tie",
+       domain=sampling.Domain((_ANY, _ANY), where=lambda x, y: abs(x - y) >= 0.01))
+define("clip", method=True, symbol="clip",
        forward=lambda m, x, lo, hi: m.where(x < lo, lo, m.where(x > hi, hi, x)),
        partials=lambda m, out, x, lo, hi: (m.where(x < lo, 0.0, m.where(x > hi, 0.0, 1.0)),
                                            m.where(x < lo, 1.0, 0.0), m.where(x > hi, 1.0, 0.0)),
        formula="min(max(x, lo), hi): ∂/∂x = 1 for lo ≤ x ≤ hi, else 0 (to lo or hi)",
        check=Domain(lambda m, x, lo, hi: lo > hi, ValueError,
-                    "clip: the bounds lo = {1!r} > hi = {2!r}"))
+                    "clip: the bounds lo = {1!r} > hi = {2!r}"),
+       domain=sampling.Domain((_ANY, constant(-1.0, -0.5), constant(1.0, 2.0)),
+                              where=lambda x, lo, hi: abs(x - lo) >= 0.01 and abs(x - hi) >= 0.01,
+                              outside=((0.0, 2.0, 1.0),)))
 define("linear", symbol="Σwh+b", forward=_linear_forward, partials=_linear_partials,
-       formula="u = Σᵢ wᵢhᵢ + b: ∂u/∂wᵢ = hᵢ, ∂u/∂hᵢ = wᵢ, ∂u/∂b = 1")
+       formula="u = Σᵢ wᵢhᵢ + b: ∂u/∂wᵢ = hᵢ, ∂u/∂hᵢ = wᵢ, ∂u/∂b = 1",
+       domain=sampling.Domain((_ANY,) * 5))
 define("sum", symbol="Σ", forward=_sum_forward,
-       partials=lambda m, out, *xs: (1.0,) * len(xs), formula="∂/∂xᵢ = 1")
+       partials=lambda m, out, *xs: (1.0,) * len(xs), formula="∂/∂xᵢ = 1",
+       domain=sampling.Domain((_ANY,) * 3))
 define("logsumexp", symbol="logΣexp", forward=_logsumexp_forward,
        partials=lambda m, out, *xs: tuple(m.exp(x - out) for x in xs),
-       formula="log Σ exp xᵢ: ∂/∂xᵢ = softmax(x)ᵢ")
+       formula="log Σ exp xᵢ: ∂/∂xᵢ = softmax(x)ᵢ",
+       domain=sampling.Domain((between(-5, 5),) * 3))
 # fmt: on
 
 #: The ops of the table as shipped (``define`` adds user ops to :data:`OPS` after these).

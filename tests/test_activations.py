@@ -23,6 +23,10 @@ EXPECTED = {
     "sigmoid": lambda u: 1.0 / (1.0 + math.exp(-u)),
     "tanh": math.tanh,
     "softplus": lambda u: math.log1p(math.exp(u)),
+    "leaky_relu": lambda u: u if u > 0 else 0.01 * u,
+    "elu": lambda u: u if u > 0 else math.expm1(u),
+    "silu": lambda u: u / (1 + math.exp(-u)),
+    "gelu": lambda u: 0.5 * u * (1 + math.tanh(math.sqrt(2 / math.pi) * (u + 0.044715 * u**3))),
     "linear": lambda u: u,
 }
 
@@ -216,6 +220,41 @@ def test_nn_activations_is_a_live_view_of_functions(fresh_registry: dict[str, Ac
     register(Activation("soft_relu", "softplus", "SoftReLU", "Softplus", he))
     soft = ACTIVATIONS["soft_relu"]
     assert soft is not None and soft(Value(0.0)).data == pytest.approx(math.log(2.0))
-    assert list(ACTIVATIONS) == list(activations.REGISTRY) and len(ACTIVATIONS) == 5
+    assert list(ACTIVATIONS) == list(activations.REGISTRY)
+    assert len(ACTIVATIONS) == len(activations.BUILTIN)  # softplus out, soft_relu in
     with pytest.raises(KeyError):
         ACTIVATIONS["swish"]
+
+
+NEW = ["leaky_relu", "elu", "silu", "gelu"]
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_the_new_activations_in_a_model_the_cli_and_the_drawing(name: str) -> None:
+    """leaky_relu, elu, silu and gelu: one record each, so repr(model), the CLI's
+    --activation, a saved model and the drawing's δ recursion all know them."""
+    from autograd_mini.viz import draw_graph
+
+    record = activations.get(name)
+    model = MLP(2, [2, 1], activation=name, seed=0)
+    shown = f"{record.display}Neuron(2)"
+    assert repr(model) == f"MLP of [Layer of [{shown}, {shown}], Layer of [LinearNeuron(2)]]"
+    assert build_parser().parse_args(["train", "--activation", name]).activation == name
+    again = modelfile.from_dict(modelfile.to_dict(model))
+    assert again.activation == name and again([0.5, -1.0]).data == model([0.5, -1.0]).data  # type: ignore[union-attr]
+    loss = (model([0.5, -1.0]) - 1.0) ** 2  # type: ignore[operator]
+    loss.backward()
+    hidden = model.layers[0].neurons[0]
+    assert hidden.u is not None and hidden.u.op == "linear"
+    # the grad of u₁₁ is δ₁₁ = f′(u₁₁) · w · δ: the drawing names it so
+    src = draw_graph(loss).source
+    assert "δ₁₁ = f′(u₁₁) · w₂₁₁ · δ₂₁" in src
+    assert f'∂f/∂b₁₁ = δ₁₁</TD></TR><TR><TD COLSPAN="2" ALIGN="LEFT">= {hidden.b.grad:.4g}' in src
+
+
+def test_the_new_activations_compute_their_ops() -> None:
+    u = Value(-0.5)
+    assert activations.get("leaky_relu")(u).data == Value(-0.5).leaky_relu(0.01).data == -0.005
+    assert activations.get("elu")(u).data == Value(-0.5).elu(1.0).data == math.expm1(-0.5)
+    assert activations.get("silu")(u).data == Value(-0.5).silu().data
+    assert activations.get("gelu")(u).data == Value(-0.5).gelu().data

@@ -4,12 +4,16 @@ and docs/api.md covers every public name."""
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import importlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from autograd_mini.ops import OPS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -38,6 +42,34 @@ def python_blocks(text: str) -> str:
     return "\n".join(keep) + "\n"
 
 
+@contextlib.contextmanager
+def shipped_op_table() -> Iterator[None]:
+    """Run a doc against the op table as shipped: the ops its examples ``define`` are taken
+    out again afterwards, so two docs (English and Japanese) may define the same name."""
+    before = dict(OPS)
+    try:
+        yield
+    finally:
+        OPS.clear()
+        OPS.update(before)
+
+
+def run_doctests(path: Path, name: str) -> tuple[doctest.DocTest, doctest.TestResults, str]:
+    """Run the ```python blocks of ``path`` as one doctest; the test, its result, the report."""
+    test = doctest.DocTestParser().get_doctest(
+        python_blocks(path.read_text(encoding="utf-8")),
+        {"__name__": f"docs_{path.stem}"},
+        name,
+        str(path),
+        0,
+    )
+    runner = doctest.DocTestRunner(optionflags=OPTIONS)
+    report: list[str] = []
+    with shipped_op_table():
+        runner.run(test, out=report.append)
+    return test, runner.summarize(verbose=False), "".join(report)
+
+
 @pytest.mark.parametrize("name", DOCTESTED)
 def test_markdown_code_blocks_run(name: str) -> None:
     path = ROOT / name
@@ -45,15 +77,9 @@ def test_markdown_code_blocks_run(name: str) -> None:
     blocks = FENCE.findall(text)
     assert blocks, f"{name} has no ```python blocks"
     assert all(">>>" in block for block in blocks), f"{name}: every block is doctest-style"
-    test = doctest.DocTestParser().get_doctest(
-        python_blocks(text), {"__name__": f"docs_{path.stem}"}, name, str(path), 0
-    )
+    test, result, report = run_doctests(path, name)
     assert len(test.examples) >= len(blocks)
-    runner = doctest.DocTestRunner(optionflags=OPTIONS)
-    report: list[str] = []
-    runner.run(test, out=report.append)
-    result = runner.summarize(verbose=False)
-    assert result.failed == 0, "".join(report)
+    assert result.failed == 0, report
     assert result.attempted == len(test.examples)
 
 
@@ -107,6 +133,7 @@ PUBLIC_MODULES = [
     "autograd_mini.engine",
     "autograd_mini.functional",
     "autograd_mini.ops",
+    "autograd_mini.sampling",
     "autograd_mini.nn",
     "autograd_mini.modelfile",
     "autograd_mini.activations",
@@ -123,6 +150,14 @@ PUBLIC_MODULES = [
     "autograd_mini.compiled",
     "autograd_mini.interop.torch",
     "autograd_mini.cli",
+    "autograd_mini.testing",
+    "autograd_mini.testing.domains",
+    "autograd_mini.testing.forms",
+    "autograd_mini.testing.gradcheck",
+    "autograd_mini.testing.opcheck",
+    "autograd_mini.testing.strategies",
+    "autograd_mini.testing.conformance",
+    "autograd_mini.cli.check_engine",
 ]
 
 

@@ -39,6 +39,7 @@ def test_every_example_is_tested() -> None:
         "vanishing_gradient.py",
         "backprop_four_layers.py",
         "micrograd_moons.py",
+        "test_my_gradients.py",  # a pytest file, not a script: tests/test_testing_docs.py runs it
     }
     assert scripts == tested
 

@@ -1,5 +1,6 @@
 """Every op of the table, from its row in tests/op_cases.py: eager values and derivatives,
-second order, the compiled path, anomaly mode and the drawing's local derivatives."""
+second order, the compiled path, anomaly mode and the drawing's local derivatives; and the
+whole property suite of autograd_mini.testing.check_op over the op's table domain."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from op_cases import BY_NAME, CASES, OpCase
 
 from autograd_mini import AnomalyError, Value, detect_anomaly, grad, gradcheck, hessian
 from autograd_mini.engine import local_grads
-from autograd_mini.ops import BUILTIN
+from autograd_mini.ops import BUILTIN, OPS
+from autograd_mini.testing import check_op
+
+#: Examples per op for check_op: bounded, so the whole catalogue stays fast.
+CHECK_OP_EXAMPLES = 30
 
 POINTS = [(c, p) for c in CASES for p in c.points]
 IDS = [f"{c.name}{p}" for c, p in POINTS]
@@ -20,6 +25,24 @@ def test_every_op_of_the_table_has_a_catalogue_row() -> None:
     """THE completeness check: an op added to the table without a row fails here."""
     assert set(BY_NAME) == set(BUILTIN)
     assert len(BY_NAME) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_the_catalogue_tests_at_the_tables_constants(case: OpCase) -> None:
+    """A plain-number argument of a row is one of the constants its table domain names."""
+    domain = OPS[case.name].domain
+    assert domain is not None
+    constants = [a for a in domain.args if a.is_constant]
+    assert len(case.constants) == len(constants)
+    for c, arg in zip(case.constants, constants, strict=True):
+        assert c in arg.choices, f"{case.name}: constant {c} not in {arg.choices}"
+
+
+@pytest.mark.parametrize("name", list(BUILTIN))
+def test_check_op(name: str) -> None:
+    """The testing kit's property suite (issue 11), the project's own per-op test: values,
+    first and second derivatives, compiled path, edge labels and domain refusals."""
+    assert check_op(OPS[name], max_examples=CHECK_OP_EXAMPLES) is None
 
 
 def run(case: OpCase, xs: tuple[float, ...]) -> tuple[Value, list[Value]]:
@@ -32,8 +55,10 @@ def test_eager_value_and_first_derivatives(case: OpCase, xs: tuple[float, ...]) 
     out, leaves = run(case, xs)
     assert out.op == case.name
     out.backward()
-    assert out.data == pytest.approx(case.value(*xs), rel=1e-12, abs=1e-15)
-    assert [v.grad for v in leaves] == pytest.approx(case.grads(*xs), rel=1e-12, abs=1e-15)
+    assert out.data == pytest.approx(case.value(*xs, *case.constants), rel=1e-12, abs=1e-15)
+    assert [v.grad for v in leaves] == pytest.approx(
+        case.grads(*xs, *case.constants), rel=1e-12, abs=1e-15
+    )
 
 
 @pytest.mark.parametrize(("case", "xs"), POINTS, ids=IDS)
@@ -42,20 +67,16 @@ def test_drawing_local_derivatives_are_the_chain_rule_factors(
 ) -> None:
     out, _ = run(case, xs)
     factors = [p for a, p in zip(out.args, local_grads(out), strict=True) if isinstance(a, Value)]
-    assert factors == pytest.approx(case.grads(*xs), rel=1e-12, abs=1e-15)
-
-
-def smooth(case: OpCase, xs: tuple[float, ...]) -> bool:
-    return not (case.name in ("maximum", "minimum") and xs[0] == xs[1])
+    assert factors == pytest.approx(case.grads(*xs, *case.constants), rel=1e-12, abs=1e-15)
 
 
 @pytest.mark.parametrize(("case", "xs"), POINTS, ids=IDS)
 def test_second_order(case: OpCase, xs: tuple[float, ...]) -> None:
     if case.second is not None:
         assert grad(grad(case.build))(*xs)[0] == pytest.approx(
-            case.second(xs[0]), rel=1e-9, abs=1e-12
+            case.second(xs[0], *case.constants), rel=1e-9, abs=1e-12
         )
-    if not smooth(case, xs):
+    if not case.smooth(xs):
         return
     h = hessian(case.build)(*xs)
     eps = 1e-6
@@ -68,7 +89,7 @@ def test_second_order(case: OpCase, xs: tuple[float, ...]) -> None:
 
 @pytest.mark.parametrize(("case", "xs"), POINTS, ids=IDS)
 def test_gradcheck(case: OpCase, xs: tuple[float, ...]) -> None:
-    if smooth(case, xs):
+    if case.smooth(xs):
         assert gradcheck(case.build, *xs)
 
 

@@ -1,72 +1,28 @@
 """The testing kit's docs run: the "Test your own gradients" sections (English and Japanese)
-as doctests, the API reference names every public name of autograd_mini.testing, and the
-example pytest file passes."""
+as doctests (the API reference's check of every public name, testing kit included, is
+tests/test_docs.py's), and the example pytest file passes."""
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-
-import autograd_mini.ops as ops
+from test_docs import FENCE, python_blocks, run_doctests
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ["docs/_sections/testing.md", "docs/_sections/testing.ja.md"]
-FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
-OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
-def interim_define(
-    name: str,
-    *,
-    forward: Callable[..., Any],
-    partials: Callable[..., Any],
-    formula: str,
-    check: Callable[..., None] | None = None,
-    symbol: str | None = None,
-) -> ops.Op:
-    """A stand-in for issue 10's ``ops.define`` (used only while ops has no define)."""
-    return ops.Op(name, symbol or name, forward, partials, formula, check)
-
-
-@pytest.fixture
-def define(monkeypatch: pytest.MonkeyPatch) -> None:
-    if not hasattr(ops, "define"):
-        monkeypatch.setattr(ops, "define", interim_define, raising=False)
-
-
-def python_blocks(text: str) -> str:
-    """The ```python blocks of a Markdown text, everything else blanked (line numbers kept)."""
-    keep = [""] * len(text.splitlines())
-    for match in FENCE.finditer(text):
-        first = text.count("\n", 0, match.start(1))
-        for offset, line in enumerate(match.group(1).splitlines()):
-            keep[first + offset] = line
-    return "\n".join(keep) + "\n"
-
-
-@pytest.mark.usefixtures("define")
 @pytest.mark.parametrize("name", SECTIONS)
 def test_section_code_blocks_run(name: str) -> None:
     path = ROOT / name
-    text = path.read_text(encoding="utf-8")
-    blocks = FENCE.findall(text)
+    blocks = FENCE.findall(path.read_text(encoding="utf-8"))
     assert len(blocks) == 7 and all(">>>" in block for block in blocks)
-    test = doctest.DocTestParser().get_doctest(
-        python_blocks(text), {"__name__": f"docs_{path.stem}"}, name, str(path), 0
-    )
-    runner = doctest.DocTestRunner(optionflags=OPTIONS)
-    report: list[str] = []
-    runner.run(test, out=report.append)
-    result = runner.summarize(verbose=False)
-    assert result.failed == 0, "".join(report)
+    test, result, report = run_doctests(path, name)
+    assert result.failed == 0, report
     assert result.attempted == len(test.examples) >= 25
 
 
@@ -80,33 +36,8 @@ def test_the_sections_are_in_step() -> None:
     assert code(SECTIONS[0]) == code(SECTIONS[1])
 
 
-TESTING_MODULES = [
-    "autograd_mini.testing",
-    "autograd_mini.testing.domains",
-    "autograd_mini.testing.forms",
-    "autograd_mini.testing.gradcheck",
-    "autograd_mini.testing.opcheck",
-    "autograd_mini.testing.strategies",
-    "autograd_mini.testing.conformance",
-    "autograd_mini.cli.check_engine",
-]
-
-
-def test_api_reference_names_every_public_name_of_the_testing_kit() -> None:
-    api = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
-    section = api[api.index("## `autograd_mini.testing`") :]
-    missing = []
-    for module_name in TESTING_MODULES:
-        module = importlib.import_module(module_name)
-        assert f"`{module_name}`" in section, f"api.md does not mention {module_name}"
-        for name in module.__all__:
-            if not re.search(rf"`(?:[\w.]+\.)?{re.escape(name)}\b", section):
-                missing.append(f"{module_name}.{name}")
-    assert not missing, f"api.md does not describe: {', '.join(missing)}"
-
-
 def test_the_example_pytest_file_passes() -> None:
-    example = ROOT / "examples" / "testing" / "test_my_gradients.py"
+    example = ROOT / "examples" / "test_my_gradients.py"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(example), "-q", "-p", "no:cacheprovider"],
         capture_output=True,

@@ -343,6 +343,27 @@ def test_cli_exit_status_and_report() -> None:
     assert line.startswith("DEFECT  tanh: at x = ")
 
 
+def autograd_mini_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real command line: ``autograd-mini check-engine ...`` through cli.parser.main."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])}
+    command = [sys.executable, "-m", "autograd_mini", "check-engine", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_the_autograd_mini_command_has_check_engine_and_its_exit_status() -> None:
+    ok = autograd_mini_cli("autograd_mini.engine:Value", "--examples", "5")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines()[-1] == "result: no defects"
+    bad = autograd_mini_cli("test_testing_engines:WrongTanh", "--examples", "10", "--seed", "3")
+    assert bad.returncode == 1, bad.stderr
+    (line,) = [line for line in bad.stdout.splitlines() if line.startswith("DEFECT")]
+    assert line.startswith("DEFECT  tanh: at x = ")
+    usage = autograd_mini_cli("no_such_module:Value")
+    assert usage.returncode == 2 and usage.stdout == ""
+    (message,) = usage.stderr.splitlines()
+    assert message.startswith("autograd-mini check-engine: error: cannot import 'no_such_module'")
+
+
 def test_cli_json_report() -> None:
     done = cli("test_testing_engines:WrongDiv", "--examples", "10", "--json")
     assert done.returncode == 1

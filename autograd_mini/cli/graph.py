@@ -11,6 +11,7 @@ from pathlib import Path
 from autograd_mini.cli.arguments import bounded, printable_name
 from autograd_mini.cli.output import UsageError, draw, prepare_out, printable, stepper
 from autograd_mini.experiments import Report
+from autograd_mini.expression import FUNCTIONS, usage
 
 __all__ = [
     "HELP",
@@ -39,9 +40,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The subcommand's options."""
     p.add_argument(
         "expression",
-        help='e.g. "tanh(a*b + c)"; functions: exp log sqrt tanh '
-        "sigmoid relu abs softplus; operators + - * / **; one that starts with - goes "
-        'after "--" at the end: graph --at a=1 b=2 -- "-a*b"',
+        help='e.g. "tanh(a*b + c)"; functions (from the op table): '
+        + " ".join(usage(name) for name in FUNCTIONS)
+        + '; operators + - * / **; one that starts with - goes after "--" at the end: '
+        'graph --at a=1 b=2 -- "-a*b"',
     )
     p.add_argument(
         "--at",

@@ -1,7 +1,9 @@
 """The argument parser of ``autograd-mini`` and :func:`main`.
 
 Each subcommand is a module with ``NAME``, ``HELP``, ``add_arguments(parser)`` and
-``run(args, report)``; :data:`COMMANDS` lists them in the order ``--help`` shows them.
+``run(args, report)``; :data:`COMMANDS` lists them in the order ``--help`` shows them. A
+``run`` that returns an int gives the exit status (``check-engine``: 1 for a defect);
+otherwise a run that ends normally exits 0.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 from types import ModuleType
 
-from autograd_mini.cli import demo, graph, predict, train, vanishing, walkthrough
+from autograd_mini.cli import check_engine, demo, graph, predict, train, vanishing, walkthrough
 from autograd_mini.cli.output import UsageError, printable
 from autograd_mini.experiments import Report
 from autograd_mini.modelfile import ModelFileWarning
@@ -20,7 +22,15 @@ from autograd_mini.modelfile import ModelFileWarning
 __all__ = ["COMMANDS", "MAX_ERROR_CHARS", "build_parser", "main"]
 
 #: The subcommand modules, in the order of ``autograd-mini --help``.
-COMMANDS: tuple[ModuleType, ...] = (walkthrough, train, predict, vanishing, graph, demo)
+COMMANDS: tuple[ModuleType, ...] = (
+    walkthrough,
+    train,
+    predict,
+    vanishing,
+    graph,
+    demo,
+    check_engine,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, report: Report) -> int:
     try:
-        args.handler(args, report)
+        status = args.handler(args, report)
     except FloatingPointError as error:
         return _fail(args.command, str(error), 1)
     except UsageError as error:
@@ -85,7 +95,7 @@ def _run(args: argparse.Namespace, report: Report) -> int:
         return _fail(args.command, str(error) or type(error).__name__, 2)
     except (RecursionError, MemoryError) as error:
         return _fail(args.command, f"too large to compute ({type(error).__name__})", 2)
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 def _fail(command: str, message: str, status: int) -> int:

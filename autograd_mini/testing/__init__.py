@@ -4,7 +4,7 @@
   differences, with steps relative to |x| and documented tolerances
   (:mod:`autograd_mini.testing.gradcheck`);
 * :func:`check_op` — the whole property suite for one op-table entry
-  (:mod:`autograd_mini.testing.opcheck`), over its :class:`Domain`
+  (:mod:`autograd_mini.testing.opcheck`), over its :class:`Domain` from the op table
   (:mod:`autograd_mini.testing.domains`);
 * :mod:`autograd_mini.testing.strategies` — hypothesis strategies ``values``,
   ``expressions`` and ``networks``;
@@ -14,13 +14,12 @@ hypothesis is an optional extra (``pip install 'autograd-mini[testing]'``): impo
 package, and ``check_grads``, never imports it; ``check_op`` and ``strategies`` need it.
 """
 
-from autograd_mini.testing.domains import DOMAINS, Arg, Domain, between, constant, domain_of
+from autograd_mini.testing.domains import Arg, Domain, between, constant, domain_of
 from autograd_mini.testing.forms import FORMS, Expression, Form, Step
 from autograd_mini.testing.gradcheck import check_grads
 from autograd_mini.testing.opcheck import check_op
 
 __all__ = [
-    "DOMAINS",
     "FORMS",
     "Arg",
     "Domain",

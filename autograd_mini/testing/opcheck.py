@@ -33,22 +33,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from autograd_mini.engine import Value, apply, local_grads
-from autograd_mini.ops import FLOAT, OPS, Op
-from autograd_mini.testing.domains import Domain, domain_of
+from autograd_mini.functional import numerical_grad
+from autograd_mini.ops import FLOAT, Op
+from autograd_mini.testing.domains import Domain, domain_of, op_named
 from autograd_mini.testing.gradcheck import DEFAULT_ATOL, DEFAULT_EPS, DEFAULT_RTOL, check_grads
 
 __all__ = ["COMPILED_RTOL", "check_op", "check_point", "check_refusals"]
 
 #: Relative tolerance between the compiled (NumPy) path and eager floats.
 COMPILED_RTOL = 1e-9
-
-
-def _resolve(op: Op | str) -> Op:
-    if isinstance(op, Op):
-        return op
-    if isinstance(op, str) and op in OPS:
-        return OPS[op]
-    raise TypeError(f"check_op: op must be an Op or the name of one, got {op!r:.40}")
 
 
 def _where(domain: Domain, xs: Sequence[float]) -> str:
@@ -75,17 +68,6 @@ def _function(op: Op, domain: Domain, xs: Sequence[float]) -> Any:
     return f
 
 
-def _numeric_first(f: Any, xs: Sequence[float]) -> list[float]:
-    out = []
-    for j, x in enumerate(xs):
-        h = DEFAULT_EPS * max(1.0, abs(x))
-        moved = [list(xs), list(xs)]
-        moved[0][j], moved[1][j] = x + h, x - h
-        up, down = (f(*(Value(v) for v in m)).data for m in moved)
-        out.append((up - down) / (moved[0][j] - moved[1][j]))
-    return out
-
-
 def _close(a: float, b: float, rtol: float, atol: float) -> bool:
     return a == b or abs(a - b) <= atol + rtol * abs(b)
 
@@ -105,7 +87,7 @@ def check_point(op: Op, domain: Domain, xs: Sequence[float], *, compiled: bool =
     edges = local_grads(node)
     labels = [float(edges[i]) for i in at]
     assert labels == grads, f"{where}: edge labels {labels!r} but backward gives {grads!r}"
-    numeric = _numeric_first(f, vs)
+    numeric = numerical_grad(f, *vs, eps=DEFAULT_EPS)
     for i, (g, n) in enumerate(zip(labels, numeric, strict=True)):
         assert _close(g, n, DEFAULT_RTOL, DEFAULT_ATOL), (
             f"{where}: edge label of x{at[i]} is {g!r}, finite differences give {n!r}"
@@ -162,7 +144,7 @@ def check_op(op: Op | str, *, domain: Domain | None = None, max_examples: int = 
     failure hypothesis shrinks it and the ``AssertionError`` names the op, the arguments and
     what differs. Needs hypothesis (``pip install 'autograd-mini[testing]'``).
     """
-    op = _resolve(op)
+    op = op_named(op, "check_op")
     if domain is None:
         domain = domain_of(op)
     if not isinstance(domain, Domain):

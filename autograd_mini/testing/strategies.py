@@ -23,8 +23,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from autograd_mini import nn
-from autograd_mini.ops import OPS, Op
-from autograd_mini.testing.domains import Arg, Domain, domain_of
+from autograd_mini.ops import Op
+from autograd_mini.testing.domains import Arg, Domain, domain_of, op_named
 from autograd_mini.testing.forms import FORMS, Expression, Form, Step, evaluate_form
 
 __all__ = ["LARGEST", "Network", "arguments", "expressions", "networks", "values"]
@@ -45,14 +45,6 @@ def arguments(domain: Domain) -> st.SearchStrategy[tuple[float, ...]]:
     return drawn if domain.where is None else drawn.filter(lambda xs: domain.contains(*xs))
 
 
-def _op(op: Op | str) -> Op:
-    if isinstance(op, Op):
-        return op
-    if isinstance(op, str) and op in OPS:
-        return OPS[op]
-    raise ValueError(f"values: unknown op {op!r:.40} (known: {', '.join(OPS)})")
-
-
 def values(op: Op | str | None = None) -> st.SearchStrategy[Any]:
     """Floats inside ``op``'s test domain (an :class:`~autograd_mini.ops.Op` or its name).
 
@@ -62,7 +54,7 @@ def values(op: Op | str | None = None) -> st.SearchStrategy[Any]:
     """
     if op is None:
         return st.floats(-3.0, 3.0, allow_nan=False)
-    domain = domain_of(_op(op))
+    domain = domain_of(op_named(op, "values"))
     if len(domain.args) == 1:
         return arguments(domain).map(lambda xs: xs[0])
     return arguments(domain)

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 
 from autograd_mini import Value
 from autograd_mini.engine import apply
-from autograd_mini.ops import Op
+from autograd_mini.ops import Domain as OpDomain
+from autograd_mini.ops import define
 from autograd_mini.testing import Domain, Expression, between, check_grads, check_op
 from autograd_mini.testing.conformance import run
 from autograd_mini.testing.strategies import Network, expressions, networks, values
@@ -39,9 +40,13 @@ def test_swish_to_second_order(x: float) -> None:
 
 
 # -- operations of yours ---------------------------------------------------------------------
-# (With ops.define: cube = define("cube", forward=..., partials=..., formula=...).)
 
-cube = Op("cube", "cube", lambda m, x: x * x * x, lambda m, out, x: (3 * x * x,), "∂/∂x = 3x²")
+cube = define(
+    "cube",
+    forward=lambda m, x: x * x * x,
+    partials=lambda m, out, x: (3 * x * x,),
+    formula="∂/∂x = 3x²",
+)
 
 
 def test_my_cube_op() -> None:
@@ -49,18 +54,21 @@ def test_my_cube_op() -> None:
     assert apply(cube, Value(2.0)).data == 8.0
 
 
-def _check_safe_log(x: float) -> None:
-    if x <= 0:
-        raise ValueError(f"safe_log: log({x!r}) is undefined (needs x > 0)")
-
-
-safe_log = Op(
-    "safe_log", "log", lambda m, x: m.log(x), lambda m, out, x: (1.0 / x,), "1/x", _check_safe_log
+safe_log = define(
+    "safe_log",
+    symbol="log",
+    forward=lambda m, x: m.log(x),
+    partials=lambda m, out, x: (1.0 / x,),
+    formula="∂/∂x = 1/x",
+    # where it is undefined (refused with a clear error) ...
+    check=OpDomain(lambda m, x: x <= 0, ValueError, "safe_log: log({0!r}) needs x > 0"),
+    # ... and where it is tested: check_op draws from here and expects these refused
+    domain=Domain((between(0.05, 10),), outside=((0.0,), (-1.0,))),
 )
 
 
 def test_my_log_op_on_its_domain() -> None:
-    check_op(safe_log, domain=Domain((between(0.05, 10),), outside=((0.0,), (-1.0,))))
+    check_op(safe_log)
 
 
 # -- random expressions and networks ---------------------------------------------------------
