@@ -14,7 +14,7 @@ import pytest
 
 from autograd_mini.engine import Value, linear
 from autograd_mini.viz import backprop_table, save_stepper
-from autograd_mini.viz._text import num
+from autograd_mini.viz.labels import num
 
 pytestmark = pytest.mark.browser
 

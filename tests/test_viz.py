@@ -367,7 +367,7 @@ def test_a_dot_that_takes_too_long_is_stopped_with_one_clear_error(
 def test_shades_spread_over_the_palette_when_grads_span_few_decades() -> None:
     # grads 1, 10, 100: the three decades used to get the three darkest shades, so every
     # node looked alike; the smallest now gets a light shade and the largest the darkest.
-    from autograd_mini.viz._draw import _SHADES
+    from autograd_mini.viz.drawing import SHADES
 
     x = Value(1.0, "x")
     mid = x * 10
@@ -376,9 +376,9 @@ def test_shades_spread_over_the_palette_when_grads_span_few_decades() -> None:
     loss.backward()
     src = draw_graph(loss).source
     fills = {name: re.search(r'BGCOLOR="(#\w+)"', line) for name, line in _lines(src).items()}
-    assert fills["x"] is not None and fills["x"].group(1) == _SHADES[-1]  # |grad| 100
-    assert fills["L"] is not None and fills["L"].group(1) == _SHADES[2]  # |grad| 1
-    assert fills["v"] is not None and fills["v"].group(1) == _SHADES[4]  # |grad| 10
+    assert fills["x"] is not None and fills["x"].group(1) == SHADES[-1]  # |grad| 100
+    assert fills["L"] is not None and fills["L"].group(1) == SHADES[2]  # |grad| 1
+    assert fills["v"] is not None and fills["v"].group(1) == SHADES[4]  # |grad| 10
 
 
 def _lines(src: str) -> dict[str, str]:

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from autograd_mini.engine import Value, linear
 from autograd_mini.viz import backprop_table, draw_graph, explain, save_stepper
-from autograd_mini.viz._draw import pipe_svg
-from autograd_mini.viz._stepper import json_for_script
-from autograd_mini.viz._text import clean, pretty
+from autograd_mini.viz.drawing import pipe_svg
+from autograd_mini.viz.labels import clean, pretty
+from autograd_mini.viz.stepper import json_for_script
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot not found")
 

@@ -14,8 +14,8 @@ pictures and Graphviz's ``dot`` program to render them (``sudo apt-get install g
 :func:`backprop_table` and :func:`explain` need neither.
 """
 
-from autograd_mini.viz._analysis import GraphTooLargeError
-from autograd_mini.viz._draw import (
+from autograd_mini.viz.analysis import GraphTooLargeError
+from autograd_mini.viz.drawing import (
     GraphvizNotFoundError,
     GraphvizNotInstalledWarning,
     draw_graph,
@@ -24,14 +24,14 @@ from autograd_mini.viz._draw import (
     mimebundle,
     render,
 )
-from autograd_mini.viz._explain import (
+from autograd_mini.viz.explanations import (
     BackpropRow,
     BackpropTable,
     Explanation,
     backprop_table,
     explain,
 )
-from autograd_mini.viz._stepper import save_stepper
+from autograd_mini.viz.stepper import save_stepper
 
 __all__ = [
     "BackpropRow",

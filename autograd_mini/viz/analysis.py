@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from autograd_mini.activations import activation_ops
 from autograd_mini.engine import Value, adjoints, local_grads, topological_order
-from autograd_mini.viz._text import dot_escape, num, pretty, pretty_html, product, subscript
+from autograd_mini.viz.labels import dot_escape, num, pretty, pretty_html, product, subscript
 
 __all__ = [
     "DISPLAY",

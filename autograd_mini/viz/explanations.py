@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from autograd_mini.engine import Value
-from autograd_mini.viz._analysis import (
+from autograd_mini.viz.analysis import (
     GraphInfo,
     analyze,
     grad_value,
@@ -23,7 +23,7 @@ from autograd_mini.viz._analysis import (
     is_computed,
     op_text,
 )
-from autograd_mini.viz._text import html_escape, num, product
+from autograd_mini.viz.labels import html_escape, num, product
 
 __all__ = ["BackpropRow", "BackpropTable", "Explanation", "backprop_table", "explain", "op_text"]
 

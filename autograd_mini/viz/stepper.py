@@ -16,8 +16,8 @@ from typing import Any
 
 from autograd_mini.engine import Value
 from autograd_mini.files import write_atomic
-from autograd_mini.viz._analysis import GraphInfo, analyze, node_equation
-from autograd_mini.viz._draw import (
+from autograd_mini.viz.analysis import GraphInfo, analyze, node_equation
+from autograd_mini.viz.drawing import (
     DETAILS,
     DOT_TIMEOUT,
     GraphStyle,
@@ -25,8 +25,8 @@ from autograd_mini.viz._draw import (
     node_id,
     pipe_svg,
 )
-from autograd_mini.viz._explain import explain_in
-from autograd_mini.viz._text import MARK, clean, html_escape, num
+from autograd_mini.viz.explanations import explain_in
+from autograd_mini.viz.labels import MARK, clean, html_escape, num
 
 __all__ = ["WINDOW", "fit_scale", "json_for_script", "save_stepper", "step_lines"]
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from autograd_mini.engine import Value
 from autograd_mini.files import write_atomic
-from autograd_mini.viz._analysis import (
+from autograd_mini.viz.analysis import (
     GraphInfo,
     GraphTooLargeError,
     analyze,
@@ -33,7 +33,7 @@ from autograd_mini.viz._analysis import (
     op_text,
     parameter_role,
 )
-from autograd_mini.viz._text import MARK, clean, dot_escape, html_escape, num, pretty, subscript
+from autograd_mini.viz.labels import MARK, clean, dot_escape, html_escape, num, pretty, subscript
 
 if TYPE_CHECKING:
     import graphviz
@@ -58,7 +58,7 @@ INSTALL_HINT = (
 )
 
 # |grad| shading, light to dark, one colour per decade (ColorBrewer "Oranges").
-_SHADES = ["#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801"]
+SHADES = ["#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801"]
 _ZERO = "#e0e0e0"
 _NONE = "#ffffff"
 _EDGE = "#1f5fa8"
@@ -103,14 +103,14 @@ class Shading:
         if not mags:
             return cls()
         top = math.floor(math.log10(max(mags)))
-        low = max(math.floor(math.log10(min(mags))), top - len(_SHADES) + 1)
+        low = max(math.floor(math.log10(min(mags))), top - len(SHADES) + 1)
         return cls(top, list(range(top, low - 1, -1)))
 
     def level(self, g: float) -> int:
         if not math.isfinite(g):
-            return len(_SHADES) - 1
+            return len(SHADES) - 1
         d = math.floor(math.log10(abs(g)))
-        darkest = len(_SHADES) - 1
+        darkest = len(SHADES) - 1
         step = min(2.0, darkest / (len(self.decades) - 1)) if len(self.decades) > 1 else 1.0
         return max(0, darkest - round((self.top - d) * step))
 
@@ -121,7 +121,7 @@ class Shading:
         if g == 0:
             return _ZERO, "black"
         level = self.level(g)
-        return _SHADES[level], "white" if level == len(_SHADES) - 1 else "black"
+        return SHADES[level], "white" if level == len(SHADES) - 1 else "black"
 
     def legend(self, computed: bool, show_local: bool, delta: str = "") -> str:
         """The legend node's HTML-like label: shades per decade, then the notation."""
@@ -202,7 +202,7 @@ def _value_label(info: GraphInfo, node: Value, style: GraphStyle, fill: str, fon
     named_by_expression = not node.label and expression_name(node, info.names) is not None
     if style.detail == "compact" and node.operation is not None and not named_by_expression:
         # Grey on a light shade; on the darkest (white text) a light orange that stays legible.
-        muted = "#555555" if font == "black" else _SHADES[2]
+        muted = "#555555" if font == "black" else SHADES[2]
         head += f'  <FONT COLOR="{muted}">{dot_escape(op_text(node))}</FONT>'
     texts: list[str] = []
     if style.show_grad:
