@@ -46,6 +46,7 @@ __all__ = [
     "predict_class",
     "pyplot",
     "savefig",
+    "vanishing_figure",
     "walkthrough_more",
     "walkthrough_step1",
     "walkthrough_step3",
@@ -356,15 +357,48 @@ def layer_gradients(activation: str, depth: int, width: int, seed: int) -> list[
     return means
 
 
-def plot_vanishing(rows: dict[str, list[float]], path: Path) -> Path:
-    """Mean |∂L/∂W| per layer, log scale, one line per activation."""
+def vanishing_figure(rows: dict[str, list[float]], lang: str = "en") -> Any:
+    """The matplotlib figure of :func:`plot_vanishing` (not saved): mean |∂L/∂W| per layer.
+
+    With a ``"sigmoid"`` row, a dashed grey line shows the 0.25ⁿ bound
+    (:func:`autograd_mini.chapter.quarter_power_reference`). Labels and title are
+    :func:`autograd_mini.i18n.text`'s ``plot_*`` messages in ``lang``, set in the font family
+    :data:`autograd_mini.i18n.FONT_FAMILIES` gives for it (Japanese needs a CJK font).
+    """
+    from autograd_mini import i18n
+
+    lang = i18n.check_lang(lang)
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.8))
-    for name, means in rows.items():
-        ax.semilogy(range(1, len(means) + 1), [max(m, 1e-300) for m in means], "o-", label=name)
-    ax.set_xlabel("layer (1 = next to the input)")
-    ax.set_ylabel("mean |∂L/∂W|")
-    ax.set_title("Vanishing gradients: the same architecture, sigmoid vs ReLU")
-    ax.legend()
-    ax.grid(True, which="both", alpha=0.3)
-    return savefig(fig, path)
+    # every Text made inside the context keeps the language's font family
+    with plt.rc_context({"font.family": list(i18n.FONT_FAMILIES[lang])}):
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+        for name, means in rows.items():
+            layers = range(1, len(means) + 1)
+            ax.semilogy(layers, [max(m, 1e-300) for m in means], "o-", label=name)
+        if rows.get("sigmoid"):
+            reference = chapter.quarter_power_reference(rows["sigmoid"])
+            ax.semilogy(
+                range(1, len(reference) + 1),
+                [max(r, 1e-300) for r in reference],
+                "--",
+                color="gray",
+                linewidth=1.2,
+                label=i18n.text("plot_reference", lang),
+            )
+        ax.set_xlabel(i18n.text("plot_x", lang))
+        ax.set_ylabel(i18n.text("plot_y", lang))
+        ax.set_title(i18n.text("plot_title", lang))
+        ax.legend()
+        ax.grid(True, which="both", alpha=0.3)
+    return fig
+
+
+def plot_vanishing(rows: dict[str, list[float]], path: Path, lang: str = "en") -> Path:
+    """Mean |∂L/∂W| per layer, log scale, one line per activation and the 0.25ⁿ reference,
+    in ``lang`` (``"en"`` or ``"ja"``): :func:`vanishing_figure` saved to ``path``."""
+    from autograd_mini import i18n
+
+    plt = pyplot()
+    fig = vanishing_figure(rows, lang)
+    with plt.rc_context({"font.family": list(i18n.FONT_FAMILIES[lang])}):
+        return savefig(fig, path)

@@ -73,5 +73,5 @@ def run(args: argparse.Namespace, report: Report) -> None:
     write_atomic(path, json.dumps({"depth": args.depth, "width": args.width, **rows}, indent=1))
     report.wrote("numbers (JSON)", path)
     with missing_dependency():
-        written = plot_vanishing(rows, out / "vanishing.png")
+        written = plot_vanishing(rows, out / "vanishing.png", lang)
     report.wrote("mean |∂L/∂W| per layer (log scale)", written)
