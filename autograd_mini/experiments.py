@@ -11,9 +11,9 @@ matplotlib is imported only when a plot is made (:func:`pyplot`); without it, a 
 
 >>> from autograd_mini import chapter
 >>> report = Report("walkthrough", quiet=True)
->>> walkthrough_step1(report, chapter.build())
->>> dict(report.numbers)["y"]
-'33'
+>>> walkthrough_step1(report, chapter.build(), lang="ja")
+>>> dict(report.numbers)["y"], report.lines[0][:6]
+('33', 'Step1.')
 >>> fmt(-14.0)
 '−14'
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograd_mini import chapter
+from autograd_mini import chapter, i18n
 from autograd_mini.engine import Value, local_grads, no_grad
 
 __all__ = [
@@ -47,8 +47,10 @@ __all__ = [
     "pyplot",
     "savefig",
     "vanishing_figure",
+    "walkthrough_both_losses",
     "walkthrough_more",
     "walkthrough_step1",
+    "walkthrough_step2",
     "walkthrough_step3",
     "wine_question",
 ]
@@ -130,11 +132,11 @@ def _terms(weights: Sequence[Value], inputs: Sequence[Value]) -> str:
     return " + ".join(parts)
 
 
-def walkthrough_step1(report: Report, ex: chapter.WorkedExample) -> None:
+def walkthrough_step1(report: Report, ex: chapter.WorkedExample, lang: str = "en") -> None:
     """Step 1: every u = Wx and h = ReLU(u), then y."""
-    report.say("Step 1. Linear and non-linear transforms (u = Wx, h = ReLU(u); no bias)")
+    report.say(i18n.text("step1", lang))
     for j, (row, u) in enumerate(zip(ex.hidden_weights, ex.u, strict=True), start=1):
-        note = "    (the chapter prints −11: errata E1)" if j == 2 else ""
+        note = "    " + i18n.text("note_e1", lang) if j == 2 else ""
         report.say(f"  u₁{'₁₂'[j - 1]} = {_terms(row, ex.x)} = {fmt(u.data)}{note}")
         report.number(f"u_1{j}", u.data)
     for j, (u, h) in enumerate(zip(ex.u, ex.h, strict=True), start=1):
@@ -144,50 +146,82 @@ def walkthrough_step1(report: Report, ex: chapter.WorkedExample) -> None:
     report.number("y", ex.y.data)
 
 
-def walkthrough_step3(report: Report, ex: chapter.WorkedExample, rho: float) -> None:
-    """Step 3: ∂L/∂y, ∂L/∂w₁, ∂L/∂w₂ (with the chain rule written out) and the update."""
+def walkthrough_step2(report: Report, ex: chapter.WorkedExample, lang: str = "en") -> None:
+    """Step 2: the squared error with N = 1."""
+    report.say(i18n.text("step2", lang))
+    report.say(f"  L = (1/1)({fmt(ex.t)} − {fmt(ex.y.data)})² = {fmt(ex.loss.data)}")
+    report.number("L", ex.loss.data)
+
+
+def walkthrough_step3(
+    report: Report, ex: chapter.WorkedExample, rho: float, lang: str = "en"
+) -> None:
+    """Step 3: ∂L/∂y, ∂L/∂w₁, ∂L/∂w₂ (the chain rule written out) and the update of w₁, w₂.
+
+    ``ex.loss.backward()`` must have run.
+    """
     from autograd_mini.viz import explain
 
     w1, w2 = ex.weight("w_1"), ex.weight("w_2")
-    report.say(f"Step 3. Gradients by backpropagation, then one update with ρ = {fmt(rho)}")
+    report.say(i18n.text("step3", lang, rho=fmt(rho)))
     report.say(f"  ∂L/∂y  = −2 × ({fmt(ex.t)} − {fmt(ex.y.data)}) = {fmt(ex.y.grad)}")
     report.say(f"  ∂L/∂w₁ = h₁₁ × ∂L/∂y = {fmt(ex.h[0].data)} × {fmt(ex.y.grad)} = {fmt(w1.grad)}")
     (slope,) = local_grads(ex.h[0])  # f′(u₁₁) = ∂h₁₁/∂u₁₁, from the op table
     report.say(
         f"  ∂y/∂u₁₁ = w₁ f′(u₁₁) = {fmt(w1.data)} × {fmt(slope)} = {fmt(w1.data * slope)}"
-        "    (ReLU′(u) = 1 for u > 0)"
+        "    " + i18n.text("relu_prime", lang)
     )
     chain = str(explain(ex.loss, w2, through=[ex.u[0], ex.y])).splitlines()[0]
     report.say(f"  {chain}")
     for name, value in (("dL/dy", ex.y.grad), ("dL/dw_1", w1.grad), ("dL/dw_2", w2.grad)):
         report.number(name, value)
     grads = ", ".join(fmt(w.grad) for w in ex.weights())
-    report.say(f"  every weight: ∂L/∂(w₁ … w₈) = {grads}")
-    after = chapter.gradient_step(ex, rho)
-    new1, new2 = after.weight("w_1").data, after.weight("w_2").data
+    report.say("  " + i18n.text("every_gradient", lang, grads=grads))
+    new1, new2 = w1.data - rho * w1.grad, w2.data - rho * w2.grad
     report.say(f"  w₁ ← {fmt(w1.data)} − {fmt(rho)} × {fmt(w1.grad)} = {fmt(new1)}")
     report.say(
         f"  w₂ ← {fmt(w2.data)} − {fmt(rho)} × {fmt(w2.grad)} = {fmt(new2)}"
-        "    (the chapter labels this line w₁: errata E8)"
+        "    " + i18n.text("note_e8", lang)
     )
     report.number("w_1 after", new1)
     report.number("w_2 after", new2)
-    rises = after.loss.data > ex.loss.data
-    verdict = "higher than before: this ρ overshoots (errata E11)" if rises else "lower"
-    report.say(f"  L after this update = {fmt(after.loss.data)}, {verdict}")
-    report.number("L after the update", after.loss.data)
 
 
-def walkthrough_more(report: Report, steps: int, lr: float) -> list[float]:
-    """N more gradient steps from the initial weights with learning rate ``lr``."""
-    report.say(f"{steps} gradient steps with ρ = {fmt(lr)} from the initial weights")
+def walkthrough_both_losses(
+    report: Report, rho: float, lang: str = "en"
+) -> chapter.UpdateComparison:
+    """The loss after one step of ``rho``: w₁ and w₂ only, and every weight; and why."""
+    c = chapter.compare_updates(rho)
+    report.say("  " + i18n.text("loss_w1_w2", lang, loss=fmt(c.loss_w1_w2)))
+    report.say("  " + i18n.text("loss_every", lang, loss=fmt(c.loss_every_weight)))
+    if min(c.loss_w1_w2, c.loss_every_weight) > c.loss_before:
+        why = i18n.text(
+            "why_both_rise",
+            lang,
+            before=fmt(c.loss_before),
+            rho=fmt(rho),
+            y0=fmt(c.y_before),
+            t=fmt(chapter.TARGET),
+            y12=fmt(c.y_w1_w2, 4),
+            yall=fmt(c.y_every_weight, 3),
+        )
+        for line in why.splitlines():
+            report.say("  " + line)
+    report.number("L after the update (w_1, w_2 only)", c.loss_w1_w2)
+    report.number("L after the update (every weight)", c.loss_every_weight)
+    return c
+
+
+def walkthrough_more(report: Report, steps: int, lr: float, lang: str = "en") -> list[float]:
+    """``steps`` more gradient steps (every weight) from the initial weights, rate ``lr``."""
+    report.say(i18n.text("more_steps", lang, steps=steps, lr=fmt(lr)))
     ex = chapter.build()
     losses = [ex.loss.data]
-    report.say(f"  step {0:>3}  L = {fmt(ex.loss.data)}")
+    report.say("  " + i18n.text("step_line", lang, k=0, loss=fmt(ex.loss.data)))
     for k in range(1, steps + 1):
         ex = chapter.gradient_step(ex, lr)
         losses.append(ex.loss.data)
-        report.say(f"  step {k:>3}  L = {fmt(ex.loss.data)}")
+        report.say("  " + i18n.text("step_line", lang, k=k, loss=fmt(ex.loss.data)))
     report.number(f"L after {steps} steps (ρ = {fmt(lr)})", losses[-1])
     return losses
 
