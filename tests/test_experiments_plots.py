@@ -100,3 +100,52 @@ def test_vanishing_cli_draws_the_plot_in_its_language(
     capsys.readouterr()
     assert titles == [i18n.text("plot_title", "ja")]
     assert (tmp_path / "vanishing.png").read_bytes().startswith(PNG_MAGIC)
+
+
+# -- the decision-boundary grid: one batch ------------------------------------------------------
+
+GRID = [[-1.5 + 0.5 * i, -1.0 + 0.4 * j] for j in range(6) for i in range(7)]
+
+
+@pytest.mark.parametrize("nout", [1, 3])
+def test_predict_classes_agrees_with_predict_class_point_by_point(nout: int) -> None:
+    from autograd_mini import MLP
+
+    model = MLP(2, [8, 8, nout], seed=5)
+    expected = [experiments.predict_class(model, x) for x in GRID]
+    assert experiments.predict_classes(model, GRID) == expected
+    assert len(set(expected)) > 1  # the grid crosses a boundary: the check means something
+
+
+def test_predict_classes_without_numpy_runs_eagerly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from autograd_mini import MLP
+
+    model = MLP(2, [6, 3], seed=1)
+    expected = experiments.predict_classes(model, GRID)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # `import numpy` fails, as without it
+    assert experiments.predict_classes(model, GRID) == expected
+    assert experiments.predict_classes(model, []) == []
+
+
+class Branching:
+    """A model whose graph depends on the input's sign: the trace cannot serve every point."""
+
+    def __init__(self) -> None:
+        from autograd_mini import Value
+
+        self.w = Value(2.0)
+
+    def parameters(self) -> list[Any]:
+        return [self.w]
+
+    def __call__(self, x: Any) -> Any:
+        return self.w * x[0] if x[0] > 0 else -self.w * x[1]
+
+
+def test_predict_classes_falls_back_when_the_graph_depends_on_the_data() -> None:
+    model = Branching()
+    points = [[1.0, 5.0], [-1.0, 5.0], [-1.0, -5.0], [2.0, -3.0]]
+    # 2·1 > 0; −2·5 < 0; −2·(−5) > 0; 2·2 > 0
+    assert experiments.predict_classes(model, points) == [1, 0, 1, 1]
