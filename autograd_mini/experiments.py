@@ -1,5 +1,6 @@
-"""The chapter's experiments and their plots, as a library: the worked example step by step,
-the data sets prepared for training, the vanishing-gradient measurement and the pictures.
+"""The chapter's experiments and their plots, as a library: the data sets prepared for
+training, the vanishing-gradient measurement and the pictures (the worked example step by
+step is ``autograd-mini walkthrough``, :mod:`autograd_mini.cli.walkthrough`).
 
 The ``autograd-mini`` command, the scripts in ``examples/`` and
 ``scripts/render_docs_pictures.py`` all read these. Each experiment writes what it finds to a
@@ -9,11 +10,10 @@ same run can be shown in a terminal, a notebook or the demo's web page.
 matplotlib is imported only when a plot is made (:func:`pyplot`); without it, a plot raises
 ``ImportError`` saying what to install.
 
->>> from autograd_mini import chapter
->>> report = Report("walkthrough", quiet=True)
->>> walkthrough_step1(report, chapter.build(), lang="ja")
->>> dict(report.numbers)["y"], report.lines[0][:6]
-('33', 'Step1.')
+>>> report = Report("vanishing", quiet=True)
+>>> report.number("max σ′", max_sigmoid_slope(-4.0, 4.0, 801)[0])
+>>> report.numbers
+[('max σ′', '0.25')]
 >>> fmt(-14.0)
 '−14'
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from autograd_mini import chapter, i18n
-from autograd_mini.engine import Value, local_grads, no_grad
+from autograd_mini.engine import Value, no_grad
 
 __all__ = [
     "CLASS_COLOURS",
@@ -48,11 +48,6 @@ __all__ = [
     "pyplot",
     "savefig",
     "vanishing_figure",
-    "walkthrough_both_losses",
-    "walkthrough_more",
-    "walkthrough_step1",
-    "walkthrough_step2",
-    "walkthrough_step3",
     "wine_question",
 ]
 
@@ -120,111 +115,6 @@ def savefig(fig: Any, path: Path) -> Path:
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
-
-
-# -- the worked example ---------------------------------------------------------------------------
-
-
-def _terms(weights: Sequence[Value], inputs: Sequence[Value]) -> str:
-    parts = []
-    for w, x in zip(weights, inputs, strict=True):
-        wt = fmt(w.data)
-        parts.append(f"({wt})×{fmt(x.data)}" if w.data < 0 else f"{wt}×{fmt(x.data)}")
-    return " + ".join(parts)
-
-
-def walkthrough_step1(report: Report, ex: chapter.WorkedExample, lang: str = "en") -> None:
-    """Step 1: every u = Wx and h = ReLU(u), then y."""
-    report.say(i18n.text("step1", lang))
-    for j, (row, u) in enumerate(zip(ex.hidden_weights, ex.u, strict=True), start=1):
-        note = "    " + i18n.text("note_e1", lang) if j == 2 else ""
-        report.say(f"  u₁{'₁₂'[j - 1]} = {_terms(row, ex.x)} = {fmt(u.data)}{note}")
-        report.number(f"u_1{j}", u.data)
-    for j, (u, h) in enumerate(zip(ex.u, ex.h, strict=True), start=1):
-        report.say(f"  h₁{'₁₂'[j - 1]} = max(0, {fmt(u.data)}) = {fmt(h.data)}")
-        report.number(f"h_1{j}", h.data)
-    report.say(f"  y   = {_terms(ex.output_weights, ex.h)} = {fmt(ex.y.data)}")
-    report.number("y", ex.y.data)
-
-
-def walkthrough_step2(report: Report, ex: chapter.WorkedExample, lang: str = "en") -> None:
-    """Step 2: the squared error with N = 1."""
-    report.say(i18n.text("step2", lang))
-    report.say(f"  L = (1/1)({fmt(ex.t)} − {fmt(ex.y.data)})² = {fmt(ex.loss.data)}")
-    report.number("L", ex.loss.data)
-
-
-def walkthrough_step3(
-    report: Report, ex: chapter.WorkedExample, rho: float, lang: str = "en"
-) -> None:
-    """Step 3: ∂L/∂y, ∂L/∂w₁, ∂L/∂w₂ (the chain rule written out) and the update of w₁, w₂.
-
-    ``ex.loss.backward()`` must have run.
-    """
-    from autograd_mini.viz import explain
-
-    w1, w2 = ex.weight("w_1"), ex.weight("w_2")
-    report.say(i18n.text("step3", lang, rho=fmt(rho)))
-    report.say(f"  ∂L/∂y  = −2 × ({fmt(ex.t)} − {fmt(ex.y.data)}) = {fmt(ex.y.grad)}")
-    report.say(f"  ∂L/∂w₁ = h₁₁ × ∂L/∂y = {fmt(ex.h[0].data)} × {fmt(ex.y.grad)} = {fmt(w1.grad)}")
-    (slope,) = local_grads(ex.h[0])  # f′(u₁₁) = ∂h₁₁/∂u₁₁, from the op table
-    report.say(
-        f"  ∂y/∂u₁₁ = w₁ f′(u₁₁) = {fmt(w1.data)} × {fmt(slope)} = {fmt(w1.data * slope)}"
-        "    " + i18n.text("relu_prime", lang)
-    )
-    chain = str(explain(ex.loss, w2, through=[ex.u[0], ex.y])).splitlines()[0]
-    report.say(f"  {chain}")
-    for name, value in (("dL/dy", ex.y.grad), ("dL/dw_1", w1.grad), ("dL/dw_2", w2.grad)):
-        report.number(name, value)
-    grads = ", ".join(fmt(w.grad) for w in ex.weights())
-    report.say("  " + i18n.text("every_gradient", lang, grads=grads))
-    new1, new2 = w1.data - rho * w1.grad, w2.data - rho * w2.grad
-    report.say(f"  w₁ ← {fmt(w1.data)} − {fmt(rho)} × {fmt(w1.grad)} = {fmt(new1)}")
-    report.say(
-        f"  w₂ ← {fmt(w2.data)} − {fmt(rho)} × {fmt(w2.grad)} = {fmt(new2)}"
-        "    " + i18n.text("note_e8", lang)
-    )
-    report.number("w_1 after", new1)
-    report.number("w_2 after", new2)
-
-
-def walkthrough_both_losses(
-    report: Report, rho: float, lang: str = "en"
-) -> chapter.UpdateComparison:
-    """The loss after one step of ``rho``: w₁ and w₂ only, and every weight; and why."""
-    c = chapter.compare_updates(rho)
-    report.say("  " + i18n.text("loss_w1_w2", lang, loss=fmt(c.loss_w1_w2)))
-    report.say("  " + i18n.text("loss_every", lang, loss=fmt(c.loss_every_weight)))
-    if min(c.loss_w1_w2, c.loss_every_weight) > c.loss_before:
-        why = i18n.text(
-            "why_both_rise",
-            lang,
-            before=fmt(c.loss_before),
-            rho=fmt(rho),
-            y0=fmt(c.y_before),
-            t=fmt(chapter.TARGET),
-            y12=fmt(c.y_w1_w2, 4),
-            yall=fmt(c.y_every_weight, 3),
-        )
-        for line in why.splitlines():
-            report.say("  " + line)
-    report.number("L after the update (w_1, w_2 only)", c.loss_w1_w2)
-    report.number("L after the update (every weight)", c.loss_every_weight)
-    return c
-
-
-def walkthrough_more(report: Report, steps: int, lr: float, lang: str = "en") -> list[float]:
-    """``steps`` more gradient steps (every weight) from the initial weights, rate ``lr``."""
-    report.say(i18n.text("more_steps", lang, steps=steps, lr=fmt(lr)))
-    ex = chapter.build()
-    losses = [ex.loss.data]
-    report.say("  " + i18n.text("step_line", lang, k=0, loss=fmt(ex.loss.data)))
-    for k in range(1, steps + 1):
-        ex = chapter.gradient_step(ex, lr)
-        losses.append(ex.loss.data)
-        report.say("  " + i18n.text("step_line", lang, k=k, loss=fmt(ex.loss.data)))
-    report.number(f"L after {steps} steps (ρ = {fmt(lr)})", losses[-1])
-    return losses
 
 
 # -- training -------------------------------------------------------------------------------------
@@ -430,10 +320,9 @@ def vanishing_figure(rows: dict[str, list[float]], lang: str = "en") -> Any:
     With a ``"sigmoid"`` row, a dashed grey line shows the 0.25ⁿ bound
     (:func:`autograd_mini.chapter.quarter_power_reference`). Labels and title are
     :func:`autograd_mini.i18n.text`'s ``plot_*`` messages in ``lang``, set in the font family
-    :data:`autograd_mini.i18n.FONT_FAMILIES` gives for it (Japanese needs a CJK font).
+    :data:`autograd_mini.i18n.FONT_FAMILIES` gives for it (Japanese needs a CJK font); in
+    Japanese the legend names the activations in the chapter's terms (シグモイド関数, ...).
     """
-    from autograd_mini import i18n
-
     lang = i18n.check_lang(lang)
     plt = pyplot()
     # every Text made inside the context keeps the language's font family
@@ -441,7 +330,8 @@ def vanishing_figure(rows: dict[str, list[float]], lang: str = "en") -> Any:
         fig, ax = plt.subplots(figsize=(6, 3.8))
         for name, means in rows.items():
             layers = range(1, len(means) + 1)
-            ax.semilogy(layers, [max(m, 1e-300) for m in means], "o-", label=name)
+            label = i18n.term(name, lang) if lang != "en" and name in i18n.TERMS else name
+            ax.semilogy(layers, [max(m, 1e-300) for m in means], "o-", label=label)
         if rows.get("sigmoid"):
             reference = chapter.quarter_power_reference(rows["sigmoid"])
             ax.semilogy(
@@ -463,8 +353,6 @@ def vanishing_figure(rows: dict[str, list[float]], lang: str = "en") -> Any:
 def plot_vanishing(rows: dict[str, list[float]], path: Path, lang: str = "en") -> Path:
     """Mean |∂L/∂W| per layer, log scale, one line per activation and the 0.25ⁿ reference,
     in ``lang`` (``"en"`` or ``"ja"``): :func:`vanishing_figure` saved to ``path``."""
-    from autograd_mini import i18n
-
     plt = pyplot()
     fig = vanishing_figure(rows, lang)
     with plt.rc_context({"font.family": list(i18n.FONT_FAMILIES[lang])}):

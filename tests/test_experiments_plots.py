@@ -24,7 +24,7 @@ def test_vanishing_figure_in_japanese_has_the_chapter_words_and_the_reference() 
         assert ax.get_xlabel() == "層（1 = 入力に最も近い層）"
         assert ax.get_ylabel() == "|∂L/∂W| の平均"
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
-        assert labels == ["sigmoid", "relu", "0.25ⁿ（1層ごとに σ′ ≤ 0.25）"]
+        assert labels == ["シグモイド関数", "ReLU 関数", "0.25ⁿ（1層ごとに σ′ ≤ 0.25）"]
         reference = ax.get_lines()[2]
         assert reference.get_linestyle() == "--"
         assert list(reference.get_ydata()) == [0.5 * 0.25**3, 0.5 * 0.25**2, 0.5 * 0.25, 0.5]

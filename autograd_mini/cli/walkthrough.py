@@ -8,20 +8,25 @@ as the chapter does (357.089), and every weight (399.552), and why the second is
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from autograd_mini import chapter, i18n
 from autograd_mini.cli.arguments import bounded, out_option
 from autograd_mini.cli.output import draw, prepare_out, stepper
-from autograd_mini.experiments import (
-    Report,
-    walkthrough_both_losses,
-    walkthrough_more,
-    walkthrough_step1,
-    walkthrough_step2,
-    walkthrough_step3,
-)
+from autograd_mini.engine import Value, local_grads
+from autograd_mini.experiments import Report, fmt
 
-__all__ = ["HELP", "NAME", "add_arguments", "run"]
+__all__ = [
+    "HELP",
+    "NAME",
+    "add_arguments",
+    "both_losses",
+    "more_steps",
+    "run",
+    "step1",
+    "step2",
+    "step3",
+]
 
 NAME = "walkthrough"
 HELP = "The chapter's worked example, Step 1 to Step 3."
@@ -50,6 +55,104 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     out_option(p)
 
 
+def _terms(weights: Sequence[Value], inputs: Sequence[Value]) -> str:
+    parts = []
+    for w, x in zip(weights, inputs, strict=True):
+        wt = fmt(w.data)
+        parts.append(f"({wt})×{fmt(x.data)}" if w.data < 0 else f"{wt}×{fmt(x.data)}")
+    return " + ".join(parts)
+
+
+def step1(report: Report, ex: chapter.WorkedExample, lang: str = "en") -> None:
+    """Step 1: every u = Wx and h = ReLU(u), then y."""
+    report.say(i18n.text("step1", lang))
+    for j, (row, u) in enumerate(zip(ex.hidden_weights, ex.u, strict=True), start=1):
+        note = "    " + i18n.text("note_e1", lang) if j == 2 else ""
+        report.say(f"  u₁{'₁₂'[j - 1]} = {_terms(row, ex.x)} = {fmt(u.data)}{note}")
+        report.number(f"u_1{j}", u.data)
+    for j, (u, h) in enumerate(zip(ex.u, ex.h, strict=True), start=1):
+        report.say(f"  h₁{'₁₂'[j - 1]} = max(0, {fmt(u.data)}) = {fmt(h.data)}")
+        report.number(f"h_1{j}", h.data)
+    report.say(f"  y   = {_terms(ex.output_weights, ex.h)} = {fmt(ex.y.data)}")
+    report.number("y", ex.y.data)
+
+
+def step2(report: Report, ex: chapter.WorkedExample, lang: str = "en") -> None:
+    """Step 2: the squared error with N = 1."""
+    report.say(i18n.text("step2", lang))
+    report.say(f"  L = (1/1)({fmt(ex.t)} − {fmt(ex.y.data)})² = {fmt(ex.loss.data)}")
+    report.number("L", ex.loss.data)
+
+
+def step3(report: Report, ex: chapter.WorkedExample, rho: float, lang: str = "en") -> None:
+    """Step 3: ∂L/∂y, ∂L/∂w₁, ∂L/∂w₂ (the chain rule written out) and the update of w₁, w₂.
+
+    ``ex.loss.backward()`` must have run.
+    """
+    from autograd_mini.viz import explain
+
+    w1, w2 = ex.weight("w_1"), ex.weight("w_2")
+    report.say(i18n.text("step3", lang, rho=fmt(rho)))
+    report.say(f"  ∂L/∂y  = −2 × ({fmt(ex.t)} − {fmt(ex.y.data)}) = {fmt(ex.y.grad)}")
+    report.say(f"  ∂L/∂w₁ = h₁₁ × ∂L/∂y = {fmt(ex.h[0].data)} × {fmt(ex.y.grad)} = {fmt(w1.grad)}")
+    (slope,) = local_grads(ex.h[0])  # f′(u₁₁) = ∂h₁₁/∂u₁₁, from the op table
+    report.say(
+        f"  ∂y/∂u₁₁ = w₁ f′(u₁₁) = {fmt(w1.data)} × {fmt(slope)} = {fmt(w1.data * slope)}"
+        "    " + i18n.text("relu_prime", lang)
+    )
+    chain = str(explain(ex.loss, w2, through=[ex.u[0], ex.y])).splitlines()[0]
+    report.say(f"  {chain}")
+    for name, value in (("dL/dy", ex.y.grad), ("dL/dw_1", w1.grad), ("dL/dw_2", w2.grad)):
+        report.number(name, value)
+    grads = ", ".join(fmt(w.grad) for w in ex.weights())
+    report.say("  " + i18n.text("every_gradient", lang, grads=grads))
+    new1, new2 = w1.data - rho * w1.grad, w2.data - rho * w2.grad
+    report.say(f"  w₁ ← {fmt(w1.data)} − {fmt(rho)} × {fmt(w1.grad)} = {fmt(new1)}")
+    report.say(
+        f"  w₂ ← {fmt(w2.data)} − {fmt(rho)} × {fmt(w2.grad)} = {fmt(new2)}"
+        "    " + i18n.text("note_e8", lang)
+    )
+    report.number("w_1 after", new1)
+    report.number("w_2 after", new2)
+
+
+def both_losses(report: Report, rho: float, lang: str = "en") -> chapter.UpdateComparison:
+    """The loss after one step of ``rho``: w₁ and w₂ only, and every weight; and why."""
+    c = chapter.compare_updates(rho)
+    report.say("  " + i18n.text("loss_w1_w2", lang, loss=fmt(c.loss_w1_w2)))
+    report.say("  " + i18n.text("loss_every", lang, loss=fmt(c.loss_every_weight)))
+    if min(c.loss_w1_w2, c.loss_every_weight) > c.loss_before:
+        why = i18n.text(
+            "why_both_rise",
+            lang,
+            before=fmt(c.loss_before),
+            rho=fmt(rho),
+            y0=fmt(c.y_before),
+            t=fmt(chapter.TARGET),
+            y12=fmt(c.y_w1_w2, 4),
+            yall=fmt(c.y_every_weight, 3),
+        )
+        for line in why.splitlines():
+            report.say("  " + line)
+    report.number("L after the update (w_1, w_2 only)", c.loss_w1_w2)
+    report.number("L after the update (every weight)", c.loss_every_weight)
+    return c
+
+
+def more_steps(report: Report, steps: int, lr: float, lang: str = "en") -> list[float]:
+    """``steps`` more gradient steps (every weight) from the initial weights, rate ``lr``."""
+    report.say(i18n.text("more_steps", lang, steps=steps, lr=fmt(lr)))
+    ex = chapter.build()
+    losses = [ex.loss.data]
+    report.say("  " + i18n.text("step_line", lang, k=0, loss=fmt(ex.loss.data)))
+    for k in range(1, steps + 1):
+        ex = chapter.gradient_step(ex, lr)
+        losses.append(ex.loss.data)
+        report.say("  " + i18n.text("step_line", lang, k=k, loss=fmt(ex.loss.data)))
+    report.number(f"L after {steps} steps (ρ = {fmt(lr)})", losses[-1])
+    return losses
+
+
 def run(args: argparse.Namespace, report: Report) -> None:
     """The chapter's worked example, Steps 1–3, then more steps; graph and stepper page."""
     from autograd_mini.viz import draw_graph, draw_worked_example_network
@@ -61,15 +164,15 @@ def run(args: argparse.Namespace, report: Report) -> None:
     for line in i18n.text("intro_names", lang).splitlines():
         report.say(line)
     report.say()
-    walkthrough_step1(report, ex, lang)
+    step1(report, ex, lang)
     report.say()
-    walkthrough_step2(report, ex, lang)
+    step2(report, ex, lang)
     report.say()
     ex.loss.backward()
-    walkthrough_step3(report, ex, chapter.RHO, lang)
-    walkthrough_both_losses(report, chapter.RHO, lang)
+    step3(report, ex, chapter.RHO, lang)
+    both_losses(report, chapter.RHO, lang)
     report.say()
-    walkthrough_more(report, args.steps, args.lr, lang)
+    more_steps(report, args.steps, args.lr, lang)
     report.say()
     fresh = chapter.build()
     fresh.loss.backward()
