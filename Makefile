@@ -27,23 +27,19 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
 	touch $(TEST_STAMP) $(DEMO_STAMP)
 
-# Graphviz's `dot`, a Japanese (CJK) font and Chromium with its driver are system packages:
-# installed without asking where that is possible (root with apt-get), otherwise the install
-# command is printed. The font is for the figures drawn with --lang ja (`autograd-mini demo
-# --lang ja`, `vanishing --lang ja`, and the test that renders one); the browser is for the
-# browser tests, so that a local `make test` runs what CI runs.
+# Graphviz's `dot` and Chromium with its driver are system packages: installed without asking
+# where that is possible (root with apt-get), otherwise the install command is printed.
 demo-system-deps:
-	@sh scripts/ensure-system-deps.sh graphviz cjk
+	@sh scripts/ensure-system-deps.sh graphviz
 
 system-deps:
-	@sh scripts/ensure-system-deps.sh graphviz cjk chromium
+	@sh scripts/ensure-system-deps.sh graphviz chromium
 
 demo: $(DEMO_STAMP) demo-system-deps
 	$(BIN)/autograd-mini demo
 	@echo
 	@echo "Next: open out/index.html, or try the command line:"
 	@echo "    .venv/bin/autograd-mini --help"
-	@echo "    .venv/bin/autograd-mini demo --lang ja    (the same in the chapter's Japanese terms)"
 	@echo "(or run  . .venv/bin/activate  once per shell, then plain  autograd-mini --help)"
 
 lint: setup

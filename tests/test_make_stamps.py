@@ -1,6 +1,6 @@
-"""The README's two commands: what `make demo`, `make setup` and `make test` would run
-(``make -n``, in a copy of the Makefile with a stand-in .venv), and that the install stamps
-skip an install that is up to date and redo it when pyproject.toml changes."""
+"""The install stamps of the Makefile (``make -n`` in a copy of it with a stand-in .venv): an
+install that is up to date is skipped, one older than pyproject.toml is redone
+(tests/test_make.py checks what the two commands run)."""
 
 from __future__ import annotations
 
@@ -40,27 +40,6 @@ def dry_run(folder: Path, target: str) -> list[str]:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
-
-
-def test_system_deps_install_graphviz_the_cjk_font_and_chromium(tmp_path: Path) -> None:
-    folder = project(tmp_path, installed=True)
-    assert dry_run(folder, "system-deps") == [
-        "sh scripts/ensure-system-deps.sh graphviz cjk chromium"
-    ]
-    demo = dry_run(folder, "demo")
-    assert demo[0] == "sh scripts/ensure-system-deps.sh graphviz cjk"
-    assert demo[1] == ".venv/bin/autograd-mini demo"
-
-
-def test_make_test_runs_lint_and_the_whole_suite_after_the_system_deps(tmp_path: Path) -> None:
-    lines = dry_run(project(tmp_path, installed=True), "test")
-    assert lines == [
-        "sh scripts/ensure-system-deps.sh graphviz cjk chromium",
-        ".venv/bin/ruff check .",
-        ".venv/bin/ruff format --check .",
-        ".venv/bin/mypy",
-        ".venv/bin/pytest -q",
-    ]
 
 
 def test_stamps_skip_an_up_to_date_install_and_redo_a_stale_one(tmp_path: Path) -> None:
