@@ -35,7 +35,13 @@ def texts(svg: Path) -> list[str]:
 
 
 WINE = ["u₁₁ = 2", "u₁₂ = -0.6", "h₁₂ = 0", "y₁ = -0.74", "y₂ = 1", "δ₂₂ = -0.1493"]
-WORKED = ["u₁₁ = 11", "u₁₂ = -14", "δ₁₁ = 78", "δ_y = 26", "∂𝓛/∂w₂ = 156", "→ 1.44"]
+# the loss's letter (𝓛 or ℒ) is the drawing's business: the gradients are matched after it
+WORKED = ["u₁₁ = 11", "u₁₂ = -14", "δ₁₁ = 78", "δ_y = 26", "/∂w₂ = 156", "→ 1.44"]
+
+
+def shows(found: list[str], text: str) -> bool:
+    """A text element is ``text``, or (for a gradient written "/∂w = ...") ends with it."""
+    return any(t == text or (text.startswith("/∂") and t.endswith(text)) for t in found)
 
 
 @needs_dot
@@ -54,8 +60,8 @@ def test_worked_network_shows_the_chapters_gradients_and_updates(tmp_path: Path)
     path = tmp_path / "worked.svg"
     script().worked_network(path)
     found = texts(path)
-    for line in [*WORKED, "∂𝓛/∂w₁ = 286", "→ 0.14", "∂𝓛/∂w₅ = 0"]:
-        assert line in found, line
+    for line in [*WORKED, "/∂w₁ = 286", "→ 0.14", "/∂w₅ = 0"]:
+        assert shows(found, line), line
 
 
 def test_the_committed_pictures_are_the_scripts() -> None:
@@ -63,4 +69,4 @@ def test_the_committed_pictures_are_the_scripts() -> None:
     for line in WINE:
         assert line in wine, line
     for line in WORKED:
-        assert line in worked, line
+        assert shows(worked, line), line
