@@ -171,7 +171,7 @@ def real(name: str = "wine") -> RealData:
     except ImportError as error:
         raise ImportError(
             f"the real data set {name!r} comes with scikit-learn, which is not installed; "
-            "install it with: pip install 'autograd-mini[examples]'"
+            "install it with: pip install 'autograd-mini[datasets]'"
         ) from error
     bunch: Any = skd.load_wine() if name == "wine" else skd.load_iris()
     return RealData(

@@ -1,5 +1,6 @@
-"""The chapter's experiments and their plots, as a library: the worked example step by step,
-the data sets prepared for training, the vanishing-gradient measurement and the pictures.
+"""The chapter's experiments and their plots, as a library: the data sets prepared for
+training, the vanishing-gradient measurement and the pictures (the worked example step by
+step is ``autograd-mini walkthrough``, :mod:`autograd_mini.cli.walkthrough`).
 
 The ``autograd-mini`` command, the scripts in ``examples/`` and
 ``scripts/render_docs_pictures.py`` all read these. Each experiment writes what it finds to a
@@ -9,11 +10,10 @@ same run can be shown in a terminal, a notebook or the demo's web page.
 matplotlib is imported only when a plot is made (:func:`pyplot`); without it, a plot raises
 ``ImportError`` saying what to install.
 
->>> from autograd_mini import chapter
->>> report = Report("walkthrough", quiet=True)
->>> walkthrough_step1(report, chapter.build())
->>> dict(report.numbers)["y"]
-'33'
+>>> report = Report("vanishing", quiet=True)
+>>> report.number("max σ′", max_sigmoid_slope(-4.0, 4.0, 801)[0])
+>>> report.numbers
+[('max σ′', '0.25')]
 >>> fmt(-14.0)
 '−14'
 """
@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograd_mini import chapter
-from autograd_mini.engine import Value, local_grads, no_grad
+from autograd_mini import chapter, i18n
+from autograd_mini.engine import Value, no_grad
 
 __all__ = [
     "CLASS_COLOURS",
@@ -44,11 +44,10 @@ __all__ = [
     "plot_loss",
     "plot_vanishing",
     "predict_class",
+    "predict_classes",
     "pyplot",
     "savefig",
-    "walkthrough_more",
-    "walkthrough_step1",
-    "walkthrough_step3",
+    "vanishing_figure",
     "wine_question",
 ]
 
@@ -116,79 +115,6 @@ def savefig(fig: Any, path: Path) -> Path:
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path
-
-
-# -- the worked example ---------------------------------------------------------------------------
-
-
-def _terms(weights: Sequence[Value], inputs: Sequence[Value]) -> str:
-    parts = []
-    for w, x in zip(weights, inputs, strict=True):
-        wt = fmt(w.data)
-        parts.append(f"({wt})×{fmt(x.data)}" if w.data < 0 else f"{wt}×{fmt(x.data)}")
-    return " + ".join(parts)
-
-
-def walkthrough_step1(report: Report, ex: chapter.WorkedExample) -> None:
-    """Step 1: every u = Wx and h = ReLU(u), then y."""
-    report.say("Step 1. Linear and non-linear transforms (u = Wx, h = ReLU(u); no bias)")
-    for j, (row, u) in enumerate(zip(ex.hidden_weights, ex.u, strict=True), start=1):
-        note = "    (the chapter prints −11: errata E1)" if j == 2 else ""
-        report.say(f"  u₁{'₁₂'[j - 1]} = {_terms(row, ex.x)} = {fmt(u.data)}{note}")
-        report.number(f"u_1{j}", u.data)
-    for j, (u, h) in enumerate(zip(ex.u, ex.h, strict=True), start=1):
-        report.say(f"  h₁{'₁₂'[j - 1]} = max(0, {fmt(u.data)}) = {fmt(h.data)}")
-        report.number(f"h_1{j}", h.data)
-    report.say(f"  y   = {_terms(ex.output_weights, ex.h)} = {fmt(ex.y.data)}")
-    report.number("y", ex.y.data)
-
-
-def walkthrough_step3(report: Report, ex: chapter.WorkedExample, rho: float) -> None:
-    """Step 3: ∂L/∂y, ∂L/∂w₁, ∂L/∂w₂ (with the chain rule written out) and the update."""
-    from autograd_mini.viz import explain
-
-    w1, w2 = ex.weight("w_1"), ex.weight("w_2")
-    report.say(f"Step 3. Gradients by backpropagation, then one update with ρ = {fmt(rho)}")
-    report.say(f"  ∂L/∂y  = −2 × ({fmt(ex.t)} − {fmt(ex.y.data)}) = {fmt(ex.y.grad)}")
-    report.say(f"  ∂L/∂w₁ = h₁₁ × ∂L/∂y = {fmt(ex.h[0].data)} × {fmt(ex.y.grad)} = {fmt(w1.grad)}")
-    (slope,) = local_grads(ex.h[0])  # f′(u₁₁) = ∂h₁₁/∂u₁₁, from the op table
-    report.say(
-        f"  ∂y/∂u₁₁ = w₁ f′(u₁₁) = {fmt(w1.data)} × {fmt(slope)} = {fmt(w1.data * slope)}"
-        "    (ReLU′(u) = 1 for u > 0)"
-    )
-    chain = str(explain(ex.loss, w2, through=[ex.u[0], ex.y])).splitlines()[0]
-    report.say(f"  {chain}")
-    for name, value in (("dL/dy", ex.y.grad), ("dL/dw_1", w1.grad), ("dL/dw_2", w2.grad)):
-        report.number(name, value)
-    grads = ", ".join(fmt(w.grad) for w in ex.weights())
-    report.say(f"  every weight: ∂L/∂(w₁ … w₈) = {grads}")
-    after = chapter.gradient_step(ex, rho)
-    new1, new2 = after.weight("w_1").data, after.weight("w_2").data
-    report.say(f"  w₁ ← {fmt(w1.data)} − {fmt(rho)} × {fmt(w1.grad)} = {fmt(new1)}")
-    report.say(
-        f"  w₂ ← {fmt(w2.data)} − {fmt(rho)} × {fmt(w2.grad)} = {fmt(new2)}"
-        "    (the chapter labels this line w₁: errata E8)"
-    )
-    report.number("w_1 after", new1)
-    report.number("w_2 after", new2)
-    rises = after.loss.data > ex.loss.data
-    verdict = "higher than before: this ρ overshoots (errata E11)" if rises else "lower"
-    report.say(f"  L after this update = {fmt(after.loss.data)}, {verdict}")
-    report.number("L after the update", after.loss.data)
-
-
-def walkthrough_more(report: Report, steps: int, lr: float) -> list[float]:
-    """N more gradient steps from the initial weights with learning rate ``lr``."""
-    report.say(f"{steps} gradient steps with ρ = {fmt(lr)} from the initial weights")
-    ex = chapter.build()
-    losses = [ex.loss.data]
-    report.say(f"  step {0:>3}  L = {fmt(ex.loss.data)}")
-    for k in range(1, steps + 1):
-        ex = chapter.gradient_step(ex, lr)
-        losses.append(ex.loss.data)
-        report.say(f"  step {k:>3}  L = {fmt(ex.loss.data)}")
-    report.number(f"L after {steps} steps (ρ = {fmt(lr)})", losses[-1])
-    return losses
 
 
 # -- training -------------------------------------------------------------------------------------
@@ -264,6 +190,34 @@ def predict_class(model: Any, x: Sequence[float]) -> int:
     return max(range(len(scores)), key=scores.__getitem__)
 
 
+def predict_classes(model: Any, points: Sequence[Sequence[float]]) -> list[int]:
+    """:func:`predict_class` of each point, the whole list as one batch.
+
+    With NumPy (the ``fast`` extra) the model's forward pass is traced once by
+    :func:`autograd_mini.compiled.compile_fn` and replayed over every point together; without
+    NumPy, or when the trace does not hold for every point (a branch on the data, a domain
+    error), each point is run eagerly.
+    """
+    import importlib.util
+
+    if not points:
+        return []
+    if importlib.util.find_spec("numpy") is not None:
+        from autograd_mini.compiled import DataDependenceError, compile_fn
+
+        try:
+            forward = compile_fn(lambda *x: model(list(x)), model.parameters(), points[0])
+            scores = forward(points).values
+        except (DataDependenceError, ArithmeticError, TypeError, ValueError):
+            pass
+        else:
+            if scores.shape[1] == 1:
+                return [int(s > 0) for s in scores[:, 0].tolist()]
+            return [int(k) for k in scores.argmax(axis=1).tolist()]
+    with no_grad():
+        return [predict_class(model, x) for x in points]
+
+
 def plot_loss(history: Any, path: Path, title: str) -> Path:
     """The training loss (and accuracy) per epoch of a :class:`~autograd_mini.train.History`."""
     plt = pyplot()
@@ -284,7 +238,11 @@ def plot_loss(history: Any, path: Path, title: str) -> Path:
 
 
 def plot_boundary(model: Any, problem: Problem, path: Path) -> Path:
-    """The decision regions of a 2-D classifier on a grid, with the training points."""
+    """The decision regions of a 2-D classifier on a grid, with the training points.
+
+    The 70 × 70 grid is classified as one batch by :func:`predict_classes` (compiled with
+    NumPy, eager without it).
+    """
     plt = pyplot()
     xs0 = [x[0] for x in problem.xs]
     xs1 = [x[1] for x in problem.xs]
@@ -293,8 +251,8 @@ def plot_boundary(model: Any, problem: Problem, path: Path) -> Path:
     n = 70
     g0 = [lo0 + (hi0 - lo0) * i / (n - 1) for i in range(n)]
     g1 = [lo1 + (hi1 - lo1) * i / (n - 1) for i in range(n)]
-    with no_grad():
-        zs = [[predict_class(model, [a, b]) for a in g0] for b in g1]
+    classes = predict_classes(model, [[a, b] for b in g1 for a in g0])  # one batch
+    zs = [classes[row * n : (row + 1) * n] for row in range(n)]
     from matplotlib.colors import ListedColormap
 
     k = max(problem.nout, 2)
@@ -356,15 +314,46 @@ def layer_gradients(activation: str, depth: int, width: int, seed: int) -> list[
     return means
 
 
-def plot_vanishing(rows: dict[str, list[float]], path: Path) -> Path:
-    """Mean |∂L/∂W| per layer, log scale, one line per activation."""
+def vanishing_figure(rows: dict[str, list[float]], lang: str = "en") -> Any:
+    """The matplotlib figure of :func:`plot_vanishing` (not saved): mean |∂L/∂W| per layer.
+
+    With a ``"sigmoid"`` row, a dashed grey line shows the 0.25ⁿ bound
+    (:func:`autograd_mini.chapter.quarter_power_reference`). Labels and title are
+    :func:`autograd_mini.i18n.text`'s ``plot_*`` messages in ``lang``, set in the font family
+    :data:`autograd_mini.i18n.FONT_FAMILIES` gives for it (Japanese needs a CJK font); in
+    Japanese the legend names the activations in the chapter's terms (シグモイド関数, ...).
+    """
+    lang = i18n.check_lang(lang)
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6, 3.8))
-    for name, means in rows.items():
-        ax.semilogy(range(1, len(means) + 1), [max(m, 1e-300) for m in means], "o-", label=name)
-    ax.set_xlabel("layer (1 = next to the input)")
-    ax.set_ylabel("mean |∂L/∂W|")
-    ax.set_title("Vanishing gradients: the same architecture, sigmoid vs ReLU")
-    ax.legend()
-    ax.grid(True, which="both", alpha=0.3)
-    return savefig(fig, path)
+    # every Text made inside the context keeps the language's font family
+    with plt.rc_context({"font.family": list(i18n.FONT_FAMILIES[lang])}):
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+        for name, means in rows.items():
+            layers = range(1, len(means) + 1)
+            label = i18n.term(name, lang) if lang != "en" and name in i18n.TERMS else name
+            ax.semilogy(layers, [max(m, 1e-300) for m in means], "o-", label=label)
+        if rows.get("sigmoid"):
+            reference = chapter.quarter_power_reference(rows["sigmoid"])
+            ax.semilogy(
+                range(1, len(reference) + 1),
+                [max(r, 1e-300) for r in reference],
+                "--",
+                color="gray",
+                linewidth=1.2,
+                label=i18n.text("plot_reference", lang),
+            )
+        ax.set_xlabel(i18n.text("plot_x", lang))
+        ax.set_ylabel(i18n.text("plot_y", lang))
+        ax.set_title(i18n.text("plot_title", lang))
+        ax.legend()
+        ax.grid(True, which="both", alpha=0.3)
+    return fig
+
+
+def plot_vanishing(rows: dict[str, list[float]], path: Path, lang: str = "en") -> Path:
+    """Mean |∂L/∂W| per layer, log scale, one line per activation and the 0.25ⁿ reference,
+    in ``lang`` (``"en"`` or ``"ja"``): :func:`vanishing_figure` saved to ``path``."""
+    plt = pyplot()
+    fig = vanishing_figure(rows, lang)
+    with plt.rc_context({"font.family": list(i18n.FONT_FAMILIES[lang])}):
+        return savefig(fig, path)

@@ -9,8 +9,11 @@ A tutorial includes a section file between the lines ``<!-- section: NAME -->`` 
 
 Every picture is drawn from numbers the library computes (the same settings as the
 tutorials' code blocks): the activations and their derivatives (by backward()), the worked
-example's graph (viz.draw_graph), the 4-layer network with u, h and δ (viz.draw_network),
-mean |∂L/∂W| per layer for sigmoid vs ReLU, and the decision regions on the moons.
+example's graph (viz.draw_graph) and its 3-2-1 network as the chapter draws it
+(viz.draw_worked_example_network, shown in the README), the 4-layer network with u, h and δ
+(viz.draw_network), the chapter's wine network asked about chapter.WINE_QUERY with δ after
+cross-entropy for "red", mean |∂L/∂W| per layer for sigmoid vs ReLU, and the decision
+regions on the moons.
 Needs the dev extras (matplotlib, graphviz) and Graphviz's `dot`.
 """
 
@@ -21,10 +24,9 @@ import re
 from pathlib import Path
 
 from autograd_mini import MLP, Value, chapter, datasets, losses, optim, train
-from autograd_mini.cli.vanishing import plot as vanishing_plot
-from autograd_mini.experiments import Problem, layer_gradients, plot_boundary
+from autograd_mini.experiments import Problem, layer_gradients, plot_boundary, plot_vanishing
 from autograd_mini.experiments import pyplot as get_pyplot
-from autograd_mini.viz import draw_graph, draw_network, render
+from autograd_mini.viz import draw_graph, draw_network, draw_worked_example_network, render
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 DOCS_IMAGES = DOCS / "images"
@@ -79,6 +81,20 @@ def worked_example(path: Path) -> None:
     render(draw_graph(ex.loss), path)
 
 
+def worked_network(path: Path) -> None:
+    """The chapter's 3-2-1 network with x, u, h, δ, each weight, ∂𝓛/∂w and its update."""
+    render(draw_worked_example_network(chapter.build()), path)
+
+
+def wine_network(path: Path) -> None:
+    """The chapter's wine network (invented weights) on its query, δ after cross-entropy."""
+    model = chapter.wine_network()
+    scores = model(list(chapter.WINE_QUERY))
+    assert isinstance(scores, list)
+    losses.cross_entropy(scores, 1).backward()  # the wine is red: t = (0, 1)
+    render(draw_network(model), path)
+
+
 def network(path: Path) -> None:
     """The 4-layer network of the tutorial's backprop section, after backward()."""
     net = MLP(2, [3, 2, 2], activation="sigmoid", output_activation="sigmoid", seed=3)
@@ -99,7 +115,7 @@ def vanishing(path: Path) -> None:
     """Mean |∂L/∂W| per layer, sigmoid vs ReLU and the 0.25ⁿ reference, depth 10 (as
     `autograd-mini vanishing`)."""
     rows = {a: layer_gradients(a, 10, 8, 0) for a in ("sigmoid", "relu")}
-    vanishing_plot(rows, path)
+    plot_vanishing(rows, path)
 
 
 def main() -> None:
@@ -117,6 +133,8 @@ def main() -> None:
     for name, make in (
         ("activations.png", activations),
         ("worked_example.svg", worked_example),
+        ("worked_network.svg", worked_network),
+        ("wine_network.svg", wine_network),
         ("network.svg", network),
         ("moons_boundary.png", moons),
         ("vanishing.png", vanishing),

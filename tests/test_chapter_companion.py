@@ -148,18 +148,20 @@ def test_vanishing_plot_draws_the_quarter_power_reference(lang: str, tmp_path: o
     """The vanishing plot has three lines: sigmoid, ReLU and the 0.25ⁿ reference (issue 13)."""
     from pathlib import Path
 
-    from autograd_mini.cli import vanishing
+    pytest.importorskip("matplotlib")
+    from autograd_mini import experiments
 
     rows = {"sigmoid": [1e-6, 1e-3, 0.5], "relu": [0.1, 0.2, 0.3]}
-    lines = vanishing.plot_lines(rows, lang)
+    fig = experiments.vanishing_figure(rows, lang)
+    lines = {line.get_label(): list(line.get_ydata()) for line in fig.axes[0].get_lines()}
+    experiments.pyplot().close(fig)
     reference = i18n.text("plot_reference", lang)
     sigmoid, relu = ("sigmoid", "relu") if lang == "en" else ("シグモイド関数", "ReLU 関数")
     assert list(lines) == [sigmoid, relu, reference]
     assert lines[reference] == [0.03125, 0.125, 0.5]  # 0.5 × 0.25², 0.5 × 0.25, 0.5
     assert lines[sigmoid] == rows["sigmoid"] and lines[relu] == rows["relu"]
-    pytest.importorskip("matplotlib")
     assert isinstance(tmp_path, Path)
-    written = vanishing.plot(rows, tmp_path / "v.png", lang)
+    written = experiments.plot_vanishing(rows, tmp_path / "v.png", lang)
     assert written.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -81,7 +81,7 @@ def test_wine_toy() -> None:
 
 class TestReal:
     def test_wine_from_scikit_learn(self) -> None:
-        pytest.importorskip("sklearn", reason="scikit-learn (the examples extra) is absent")
+        pytest.importorskip("sklearn", reason="scikit-learn (the datasets extra) is absent")
         data = datasets.real("wine")
         assert len(data.xs) == 178 and len(data.xs[0]) == 13
         assert Counter(data.ys) == {0: 59, 1: 71, 2: 48}
@@ -92,7 +92,7 @@ class TestReal:
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setitem(sys.modules, "sklearn", None)
-        with pytest.raises(ImportError, match=r"pip install 'autograd-mini\[examples\]'"):
+        with pytest.raises(ImportError, match=r"pip install 'autograd-mini\[datasets\]'"):
             datasets.real("wine")
 
     def test_unknown_name(self) -> None:

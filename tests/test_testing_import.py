@@ -74,4 +74,4 @@ def test_without_hypothesis_check_engine_exits_2_with_one_line() -> None:
 def test_the_testing_extra_is_declared() -> None:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'testing = ["hypothesis>=6.100"]' in text
-    assert '"autograd-mini[viz,examples,fast,testing]"' in text
+    assert '"autograd-mini[viz,examples,datasets,fast,testing]"' in text
