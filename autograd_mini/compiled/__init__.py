@@ -59,7 +59,6 @@ imported only by this package (``pip install 'autograd-mini[fast]'``).
 from __future__ import annotations
 
 from autograd_mini.compiled.api import (
-    VERIFY_EVERY,
     BatchResult,
     CompiledFunction,
     CompiledLoss,
@@ -71,7 +70,6 @@ from autograd_mini.compiled.plan import NUMPY, DataDependenceError
 
 __all__ = [
     "NUMPY",
-    "VERIFY_EVERY",
     "BatchResult",
     "CompiledFunction",
     "CompiledLoss",
