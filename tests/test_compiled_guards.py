@@ -22,7 +22,7 @@ np = pytest.importorskip("numpy")
 
 from autograd_mini import Value  # noqa: E402
 from autograd_mini.compiled import DataDependenceError, compile_fn, compile_loss  # noqa: E402
-from autograd_mini.engine import no_grad  # noqa: E402
+from autograd_mini.engine import local_grads, no_grad  # noqa: E402
 from autograd_mini.nn import MLP  # noqa: E402
 from autograd_mini.optim import SGD  # noqa: E402
 from autograd_mini.train import fit  # noqa: E402
@@ -225,8 +225,8 @@ def test_a_leaf_value_that_is_not_a_parameter_is_checked_on_every_call() -> None
         cf([[1.0], [3.0]])
 
 
-def test_a_python_float_in_a_closure_is_frozen_at_trace_time() -> None:
-    """Documented: numbers that are not Values are constants of the trace."""
+def test_a_loss_constant_changed_after_the_fifth_call_is_refused_on_the_next_call() -> None:
+    """Was: unnoticed 59 times in 70. The traced function's own closure numbers are checked."""
     margin = 1.0
 
     def loss(y: Value, t: float) -> Value:
@@ -235,11 +235,47 @@ def test_a_python_float_in_a_closure_is_frozen_at_trace_time() -> None:
     model = MLP(1, [1], seed=0)
     compiled = compile_loss(model, loss, [0.3], 1.0)
     y = model([0.3]).data
-    for call in range(70):
-        if call == 5:
-            margin = 2.0
+    for _ in range(5):
         assert compiled([[0.3]], [1.0]).loss == pytest.approx(max(0.0, 1.0 - y))
+    margin = 2.0
+    for _ in range(65):
+        with pytest.raises(DataDependenceError, match=r"'margin' .* changed from 1\.0 to 2\.0"):
+            compiled([[0.3]], [1.0])
     assert compile_loss(model, loss, [0.3], 1.0)([[0.3]], [1.0]).loss == pytest.approx(2.0 - y)
+
+
+SCALE = 2.0
+
+
+def test_a_global_number_the_traced_function_names_is_checked() -> None:
+    global SCALE
+    cf = compile_fn(lambda a: a * SCALE, [], [1.0])
+    assert cf([[1.0]]).values[0, 0] == 2.0
+    SCALE = 3.0
+    try:
+        with pytest.raises(
+            DataDependenceError, match=r"'SCALE' \(a global\), .* from 2\.0 to 3\.0"
+        ):
+            cf([[1.0]])
+    finally:
+        SCALE = 2.0
+
+
+def test_a_number_read_by_a_helper_is_frozen_at_trace_time() -> None:
+    """Documented: numbers reached other than through the traced function's own closure or
+    globals (here an attribute read by a helper) are constants of the trace, unchecked."""
+
+    class Config:
+        margin = 1.0
+
+    config = Config()
+
+    def helper(m: Value) -> Value:
+        return (config.margin - m).relu()
+
+    cf = compile_fn(lambda a: helper(a), [], [0.25])
+    config.margin = 2.0
+    assert cf([[0.25]]).values[0, 0] == 0.75  # still the margin of the trace, 1.0
 
 
 def test_a_parameters_data_read_in_user_code_is_frozen_at_trace_time() -> None:
@@ -324,3 +360,30 @@ def test_math_functions_of_a_value_are_float_guards() -> None:
     cf = compile_fn(f, [], [1.0])
     with pytest.raises(DataDependenceError, match=r"float\(input x\[0\]\)"):
         cf([[1.0], [2.0]])
+
+
+def test_local_grads_inside_the_traced_function_is_refused() -> None:
+    f = lambda a: a * local_grads(a * a)[0]  # noqa: E731
+    with pytest.raises(DataDependenceError, match=r"local_grads\(\) reading the number of"):
+        compile_fn(f, [], [1.0])
+
+
+def test_second_order_inside_the_traced_function_stays_in_the_graph() -> None:
+    """``backward(create_graph=True)`` builds the gradient from Values: traced like the rest.
+    Through relu its derivative step(x) is a number of the sample: refused."""
+
+    def slope(a: Value) -> Value:
+        y = a * a * a
+        y.backward(create_graph=True)
+        return a.grad  # type: ignore[no-any-return]  # 3a², a Value
+
+    batch = [[1.0], [-2.0], [0.5]]
+    assert compile_fn(slope, [], [1.0])(batch).values[:, 0].tolist() == [3.0, 12.0, 0.75]
+
+    def relu_slope(a: Value) -> Value:
+        y = (a * 2).relu()
+        y.backward(create_graph=True)
+        return a.grad * a  # type: ignore[no-any-return]
+
+    with pytest.raises(DataDependenceError, match=r"backward\(\) reading the number of"):
+        compile_fn(relu_slope, [], [1.0])

@@ -10,7 +10,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_mini.compiled.plan import Array, Plan
-from autograd_mini.compiled.trace import Tape, check_outside, output_values, trace, traced_leaf
+from autograd_mini.compiled.trace import (
+    OutsideNumbers,
+    Tape,
+    check_outside,
+    output_values,
+    trace,
+    traced_leaf,
+)
 from autograd_mini.engine import Value
 
 __all__ = [
@@ -53,6 +60,7 @@ class CompiledFunction:
         self.n_inputs = len(example)
         plan = self._trace(example)
         self.plan = Plan(plan, trainable=plan.n_leaves)  # parameters and inputs
+        self.outside = OutsideNumbers(f)
 
     def _trace(self, sample: Sequence[float]) -> Tape:
         inputs = [traced_leaf(float(x)) for x in sample]
@@ -63,6 +71,7 @@ class CompiledFunction:
     def __call__(self, batch: Sequence[Sequence[float]] | Array) -> FunctionResult:
         xs = as_batch(batch, self.n_inputs, "compile_fn")
         check_outside([self.plan.tape])
+        self.outside.check()
         samples = range(xs.shape[0])
         leaves = np.empty((len(self.params) + self.n_inputs, xs.shape[0]))
         leaves[: len(self.params)] = np.array([p.data for p in self.params]).reshape(-1, 1)
@@ -149,6 +158,7 @@ class CompiledLoss:
         #: Every tape traced (model, penalty, one per target): their outside leaf Values
         #: are checked at every call.
         self._tapes: list[Tape] = []
+        self.outside = [OutsideNumbers(fn) for fn in (loss, penalty) if fn is not None]
         tape = self._trace_model(x)
         self.model_plan = Plan(tape, trainable=len(self.params))
         self.penalty = penalty
@@ -227,6 +237,8 @@ class CompiledLoss:
         if len(ys_batch) != len(xs):
             raise ValueError(f"compile_loss: {len(xs)} inputs but {len(ys_batch)} targets")
         check_outside(self._tapes)
+        for numbers_read in self.outside:
+            numbers_read.check()
         batch, n_params = len(xs), len(self.params)
         samples = range(batch)
         pvals = np.array([p.data for p in self.params], dtype=np.float64).reshape(-1, 1)

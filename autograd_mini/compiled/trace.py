@@ -13,12 +13,15 @@ inside the traced function — and any write of its ``.data`` is a
 
 from __future__ import annotations
 
+import dis
 import math
+import numbers
 import operator
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from types import FrameType
+from functools import partial
+from types import CodeType, FrameType
 from typing import Any, NamedTuple
 
 from autograd_mini.engine import Value, is_grad_enabled, reads_for_graph, topological_order
@@ -28,6 +31,7 @@ from autograd_mini.ops import Op
 __all__ = [
     "COMPARISONS",
     "Guard",
+    "OutsideNumbers",
     "Recorder",
     "Tape",
     "TracedValue",
@@ -95,10 +99,15 @@ def _user_frame(frame: FrameType | None) -> tuple[FrameType | None, str]:
     """The first frame outside autograd_mini, and the outermost library function on the way
     (the one user code called, e.g. ``__repr__`` or ``backward``; "" if none)."""
     called = ""
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("autograd_mini"):
+    while frame is not None and _in_library(frame):
         called = frame.f_code.co_name
         frame = frame.f_back
     return frame, called
+
+
+def _in_library(frame: FrameType) -> bool:
+    name = frame.f_globals.get("__name__", "")
+    return name == "autograd_mini" or name.startswith("autograd_mini.")  # type: ignore[no-any-return]
 
 
 class Recorder:
@@ -147,6 +156,67 @@ def data_dependence(message: str) -> Exception:
     from autograd_mini.compiled.plan import DataDependenceError  # plan imports this module
 
     return DataDependenceError(message)
+
+
+class OutsideNumbers:
+    """The plain numbers (int, float, bool) a traced function reads from its own closure
+    and from the module globals it names, as they were at trace time; :meth:`check` (at
+    every call) refuses a change. Numbers reached any other way (a helper's closure, an
+    attribute, a parameter's ``.data``) are frozen in the trace unchecked, as documented."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.names = list(_outside_names(fn))
+        self.then = [get() for _, get in self.names]
+
+    def check(self) -> None:
+        for (name, get), then in zip(self.names, self.then, strict=True):
+            now = get()
+            if now is not then and not (now == then and type(now) is type(then)):
+                if now != now and then != then:  # nan stays nan
+                    continue
+                raise data_dependence(
+                    f"compiled: {name}, a number the traced function reads from outside, "
+                    f"changed from {then!r} to {now!r} since tracing: numbers that are not "
+                    f"Values are constants of the trace; compile again (or make it a Value "
+                    f"among the parameters)"
+                )
+
+
+_MISSING: Any = object()
+
+
+def _outside_names(fn: Any) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """``(description, getter)`` of each closure cell and named global holding a number."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or (), strict=False):
+        if _is_number(_cell(cell)):
+            yield f"{name!r} (a closure variable)", partial(_cell, cell)
+    namespace = getattr(fn, "__globals__", {})
+    for name in sorted(_global_names(code)):
+        if _is_number(namespace.get(name, _MISSING)):
+            yield f"{name!r} (a global)", partial(namespace.get, name, _MISSING)
+
+
+def _cell(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _MISSING
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number) and not isinstance(x, Value)
+
+
+def _global_names(code: CodeType) -> set[str]:
+    names = {i.argval for i in dis.get_instructions(code) if i.opname == "LOAD_GLOBAL"}
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            names |= _global_names(const)
+    return names
 
 
 def number(x: Any) -> Any:
