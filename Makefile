@@ -27,13 +27,14 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet -e '.[dev]'
 	touch $(TEST_STAMP) $(DEMO_STAMP)
 
-# Graphviz's `dot` and Chromium with its driver are system packages: installed without asking
-# where that is possible (root with apt-get), otherwise the install command is printed.
+# Graphviz's `dot`, Chromium with its driver and a Japanese font (for figures drawn with
+# --lang ja) are system packages: installed without asking where that is possible (root with
+# apt-get), otherwise the install command is printed.
 demo-system-deps:
-	@sh scripts/ensure-system-deps.sh graphviz
+	@sh scripts/ensure-system-deps.sh graphviz cjk
 
 system-deps:
-	@sh scripts/ensure-system-deps.sh graphviz chromium
+	@sh scripts/ensure-system-deps.sh graphviz chromium cjk
 
 demo: $(DEMO_STAMP) demo-system-deps
 	$(BIN)/autograd-mini demo

@@ -7,7 +7,8 @@ never touched); only :func:`real` holds measurements.
 
 * :func:`moons` — two interleaving half circles, labels −1/+1 (micrograd's demo data). The
   defaults reproduce exactly the 100 points of the project's reference speed workload
-  (``shared/bench/moons_workload.py``: noise 0.1, seed 1337, same generator and order).
+  (the moons step of ``benchmarks/workloads.py``: noise 0.1, seed 1337, same generator and
+  order).
 * :func:`spiral` — k interleaved spiral arms (CS231n's classic), labels 0 … k−1.
 * :func:`xor` — the four corners of XOR, or noisy samples around them; labels 0/1.
 * :func:`wine_toy` — the chapter's toy wine problem: white (0) or red (1) from age in years,

@@ -24,12 +24,21 @@ from __future__ import annotations
 
 import ast
 import math
+import unicodedata
 from collections.abc import Callable, Mapping
 
 from autograd_mini.engine import Value
 from autograd_mini.ops import FLOAT, OPS
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_LENGTH", "ExpressionError", "evaluate", "parse"]
+__all__ = [
+    "CONSTANTS",
+    "FUNCTIONS",
+    "MAX_LENGTH",
+    "ExpressionError",
+    "evaluate",
+    "normalise_name",
+    "parse",
+]
 
 #: The functions an expression may call: each applies one op of the op table (the table's
 #: ops that ``Value`` has a method for; ``leaky_relu`` and ``elu`` with their default slope).
@@ -92,9 +101,11 @@ def _segment(text: str, node: ast.AST) -> str:
 def parse(text: str, names: set[str] | frozenset[str] = frozenset()) -> ast.Expression:
     """Parse ``text`` and check every node against the whitelist (nothing is evaluated).
 
-    ``names`` are the variables the caller will give values to. Raises
+    ``names`` are the variables the caller will give values to, compared after NFKC
+    normalisation as Python's parser reads identifiers (``ａ`` is ``a``). Raises
     :class:`ExpressionError` naming the first thing that is not allowed.
     """
+    names = frozenset(normalise_name(n) for n in names)
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("expression: empty expression")
     if len(text) > MAX_LENGTH:
@@ -181,15 +192,26 @@ def evaluate(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, V
     """Evaluate ``text`` with variables ``values`` as a graph of Values.
 
     Returns ``(result, variables)``: the root Value and the leaf Value of each variable
-    (labelled with its name), ready for ``result.backward()``. Raises
+    (labelled with its name), ready for ``result.backward()``. Names are NFKC-normalised as
+    Python's parser normalises the expression's identifiers, so ``{"ａ": 1.0}`` gives the
+    variable ``a`` (key and label); two names that normalise alike are refused. Raises
     :class:`ExpressionError` for anything not allowed and for values outside an
     operation's domain (``log(-1)``, division by zero, overflow).
     """
+    given: dict[str, str] = {}
     for name in values:
-        if not name.isidentifier() or name in FUNCTIONS or name in CONSTANTS:
+        if not isinstance(name, str) or not name.isidentifier():
             raise ExpressionError(f"expression: {name!r} cannot be a variable name")
-    tree = parse(text, frozenset(values))
-    variables = {name: Value(float(v), name) for name, v in values.items()}
+        key = normalise_name(name)
+        if key in FUNCTIONS or key in CONSTANTS:
+            raise ExpressionError(f"expression: {name!r} cannot be a variable name")
+        if key in given:
+            raise ExpressionError(
+                f"expression: {given[key]!r} and {name!r} are the same name (NFKC {key!r})"
+            )
+        given[key] = name
+    tree = parse(text, frozenset(given))
+    variables = {key: Value(float(values[name]), key) for key, name in given.items()}
     quoted = _quote(text.strip())
     try:
         result = _eval(tree.body, variables)
@@ -206,6 +228,11 @@ def evaluate(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, V
     if math.isnan(result.data):
         raise ExpressionError(f"expression: {quoted} is not a number (nan)")
     return result, variables
+
+
+def normalise_name(name: str) -> str:
+    """A variable name as Python's parser reads it: NFKC-normalised (``ａ`` → ``a``)."""
+    return unicodedata.normalize("NFKC", name)
 
 
 def _quote(text: str, limit: int = 60) -> str:

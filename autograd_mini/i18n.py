@@ -126,9 +126,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "more_steps": (
         "{steps} gradient steps with ρ = {lr} from the initial weights",
-        "初期値から学習係数 ρ = {lr} で最急降下法を {steps} 回",
+        "初期値から、学習係数 ρ = {lr} の最急降下法で {steps} 回更新する",
     ),
     "step_line": ("step {k:>3}  L = {loss}", "{k:>3} 回目  L = {loss}"),
+    # the names of walkthrough's numbers and files (the demo page's table and captions)
+    "num_w_after": ("w_{i} after", "更新後の w_{i}"),
+    "num_loss_w1_w2": ("L after the update (w_1, w_2 only)", "更新後の L（w_1, w_2 のみ更新）"),
+    "num_loss_every": ("L after the update (every weight)", "更新後の L（すべての重みを更新）"),
+    "num_loss_steps": ("L after {steps} steps (ρ = {lr})", "{steps} 回更新後の L（ρ = {lr}）"),
+    "file_graph": ("annotated graph", "値・勾配・δ を書き込んだ計算グラフ"),
+    "file_network": (
+        "the chapter's 3-2-1 network (u, h, δ per neuron)",
+        "章の 3-2-1 ネットワーク（各ノードの u, h, δ）",
+    ),
+    "stepper_title": ("The chapter's worked example", "章の数値例"),
     # vanishing
     "max_slope": (
         "max σ′(u) over u ∈ [−10, 10] (by backward()) = {slope} at u = {at}; "
@@ -153,6 +164,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "sigmoid: layer 1 gets {ratio}× the gradient of layer {n}",
         "シグモイド関数：第1層の勾配は第{n}層の {ratio} 倍",
     ),
+    "num_ratio_sigmoid": ("sigmoid: layer 1 / last layer", "シグモイド関数：第1層 / 最後の層"),
+    "num_ratio_relu": ("relu: layer 1 / last layer", "ReLU 関数：第1層 / 最後の層"),
+    "file_numbers": ("numbers (JSON)", "数値（JSON）"),
+    "file_plot": ("mean |∂L/∂W| per layer (log scale)", "層ごとの |∂L/∂W| の平均（対数目盛り）"),
     "plot_x": ("layer (1 = next to the input)", "層（1 = 入力に最も近い層）"),
     "plot_y": ("mean |∂L/∂W|", "|∂L/∂W| の平均"),
     "plot_title": (

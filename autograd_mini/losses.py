@@ -10,10 +10,13 @@ differentiates, draws and compiles like everything else.
   **The chapter prints L = (1/N) Σ t log y without the minus sign**; since log y ≤ 0 that
   quantity would be *maximized*. This module implements the usual −(1/N) Σ t log y, which
   gradient descent minimizes.
-* Stability: log yₖ = uₖ − log Σⱼ e^(uⱼ) is computed with the log-sum-exp node
-  (:func:`autograd_mini.engine.logsumexp`, which subtracts the largest logit first), never
-  as log(softmax(u)); ``cross_entropy([Value(1000.0), Value(0.0)], 1)`` is exactly 1000 with
-  gradients (1, −1). Binary cross-entropy uses softplus(x) = log(1 + eˣ) the same way.
+* Stability: log yₖ = sₖ − log Σⱼ e^(sⱼ) is computed from the shifted logits
+  sⱼ = uⱼ − log Σ e^u with the log-sum-exp node (:func:`autograd_mini.engine.logsumexp`, which
+  subtracts the largest logit first), never as log(softmax(u)) nor as uₖ − log Σ e^u (which
+  rounds log k away once the logits are large): ``cross_entropy([1e16, 1e16], 0)`` is log 2
+  with gradients (−0.5, 0.5), and ``cross_entropy([Value(1000.0), Value(0.0)], 1)`` is exactly
+  1000 with gradients (1, −1). Binary cross-entropy uses softplus(x) = log(1 + eˣ) the same
+  way, as two terms ≥ 0.
 
 Per-sample losses take one sample's output; :func:`mean` averages a list of them (what
 :func:`autograd_mini.train.fit` does for each batch).
@@ -104,14 +107,31 @@ def mse(predictions: Sequence[Operand] | Operand, targets: Sequence[float] | flo
 
 
 def log_softmax(logits: Sequence[Operand]) -> list[Value]:
-    """log yₖ = uₖ − log Σⱼ e^(uⱼ), stable for logits of any size."""
-    us = _as_list(logits, "log_softmax")
-    lse = logsumexp(us)
-    return [_as_value(u, "log_softmax") - lse for u in us]
+    """log yₖ = sₖ − log Σⱼ e^(sⱼ) with the shifted logits sⱼ = uⱼ − c, accurate for logits of
+    any size.
+
+    The shift c = log Σⱼ e^(uⱼ) is within log k of the largest logit, so the sⱼ that matter
+    are computed exactly and are small; the final log-sum-exp then has an output of order
+    log k, and neither its value nor its derivatives (softmax) lose anything to rounding. The
+    old uₖ − log Σⱼ e^(uⱼ) rounded log 2 away at u = (10¹⁶, 10¹⁶). Everything is built from
+    op-table nodes (no data-dependent Python), so it compiles like the rest; the result is
+    shift-invariant, so the derivative through c is 0 up to rounding. A −∞ logit (a masked
+    class) gives −∞; a +∞ logit gives nan (∞ − ∞).
+    """
+    shifted, total = _shifted(_as_list(logits, "log_softmax"), "log_softmax")
+    return [s - total for s in shifted]
+
+
+def _shifted(logits: Sequence[Operand], who: str) -> tuple[list[Value], Value]:
+    """(sⱼ = uⱼ − log Σ e^u, log Σⱼ e^(sⱼ)): shifted logits and their log-sum-exp (≈ 0)."""
+    us = [_as_value(u, who) for u in logits]
+    shift = logsumexp(us)
+    shifted = [u - shift for u in us]
+    return shifted, logsumexp(shifted)
 
 
 def softmax(logits: Sequence[Operand]) -> list[Value]:
-    """yₖ = e^(uₖ) / Σⱼ e^(uⱼ) = exp(uₖ − log Σⱼ e^(uⱼ)): positive, summing to 1."""
+    """yₖ = e^(uₖ) / Σⱼ e^(uⱼ) = exp(log yₖ): positive, summing to 1 for logits of any size."""
     return [v.exp() for v in log_softmax(logits)]
 
 
@@ -144,13 +164,17 @@ def cross_entropy(logits: Sequence[Operand], target: Target) -> Value:
     its gradient yₖ − tₖ assume a distribution). The chapter's formula lacks the minus sign;
     this is the conventional loss, ≥ 0.
     """
-    us = _as_list(logits, "cross_entropy")
-    lse = logsumexp(us)
+    items = _as_list(logits, "cross_entropy")
     if isinstance(target, Iterable) and not isinstance(target, (str, bytes)):
-        ts = _probabilities(list(target), len(us))
-        # Zero terms are left out; at least one tₖ > 0 since they sum to 1.
-        return add_n([t * (lse - u) for t, u in zip(ts, us, strict=True) if t != 0])
-    return lse - us[_class_index(target, len(us))]
+        ts = _probabilities(list(target), len(items))
+        shifted, total = _shifted(items, "cross_entropy")
+        # Zero terms are left out; at least one tₖ > 0 since they sum to 1. Every term
+        # tₖ·(log Σ e^s − sₖ) is ≥ 0, so the sum has no cancellation.
+        terms = [t * (total - s) for t, s in zip(ts, shifted, strict=True) if t != 0]
+        return terms[0] if len(terms) == 1 else add_n(terms)
+    k = _class_index(target, len(items))
+    shifted, total = _shifted(items, "cross_entropy")
+    return total - shifted[k]
 
 
 def binary_cross_entropy_with_logits(logit: Operand, target: float) -> Value:
@@ -162,7 +186,13 @@ def binary_cross_entropy_with_logits(logit: Operand, target: float) -> Value:
     t = _real(target, "binary_cross_entropy_with_logits")
     if not 0.0 <= t <= 1.0:
         raise ValueError(f"binary_cross_entropy_with_logits: target must be in [0, 1], got {t}")
-    return x.softplus() - t * x
+    # softplus(x) − t·x = (1 − t)·softplus(x) + t·softplus(−x): two terms ≥ 0, so nothing
+    # cancels (at x = 40, t = 1 the difference form gives 0 for the true 4.25e-18).
+    if t == 0.0:
+        return x.softplus()
+    if t == 1.0:
+        return (-x).softplus()
+    return (1.0 - t) * x.softplus() + t * (-x).softplus()
 
 
 def hinge(score: Operand, target: float) -> Value:

@@ -8,13 +8,29 @@ loading gives bit-identical outputs::
     {"format": "autograd-mini-mlp", "version": 1,
      "architecture": {"nin": 2, "nouts": [16, 1], "activation": "relu",
                       "output_activation": "linear"},
-     "layers": [{"weights": [[w_111, w_112], ...], "biases": [b_11, ...]}, ...]}
+     "layers": [{"weights": [[w_111, w_112], ...], "biases": [b_11, ...]}, ...],
+     "sha256": "<64 hex digits>"}
 
 ``layers[l]["weights"][j][i]`` is w_(l+1)(j+1)(i+1) and ``layers[l]["biases"][j]`` is
 b_(l+1)(j+1). The write is atomic (temporary file in the same folder, fsync, ``os.replace``).
-Any bad file (unreadable, over :data:`MAX_FILE_BYTES`, not JSON, another format or version, a
-missing or unknown key, a wrong type or shape, a non-finite weight) raises
-:class:`ModelFileError` naming the file and the problem, and nothing is half-loaded.
+
+**Integrity.** ``"sha256"`` is the SHA-256 of the canonical content: everything but that key,
+as :func:`canonical_json` writes it (sorted keys, no spaces, shortest round-trip floats). Load
+recomputes it, so a changed digit anywhere is an error ("integrity check failed") rather than
+a different model. It detects corruption and careless edits, not a forger (who can recompute
+it). A file without it (written before the check existed) loads with a
+:class:`ModelFileWarning`; saving it again adds the checksum.
+
+**Limits**, proportionate to a scalar engine (whose every parameter is a Python object):
+:data:`MAX_FILE_BYTES` (8 MiB), :data:`MAX_LAYERS` (64), :data:`MAX_NEURONS` (10,000) and
+:data:`MAX_PARAMETERS` (100,000, about 2.5 MB of JSON; loading that many takes about a
+second). The size is checked before anything is read and the counts from the architecture
+before any weight is looked at, so a file over a limit is refused in milliseconds.
+
+Any bad file (unreadable, not a regular file, over a limit, not JSON, another format or
+version, a missing or unknown key, a wrong type or shape, a non-finite weight, a checksum that
+does not match) raises :class:`ModelFileError` naming the file and the problem in one line
+that quotes at most :data:`QUOTE_CHARS` characters of the file, and nothing is half-loaded.
 
 ``MLP.save(path)`` / ``MLP.load(path)`` and ``MLP.to_dict()`` / ``MLP.from_dict(content)`` call
 :func:`save`, :func:`load`, :func:`to_dict` and :func:`from_dict`.
@@ -33,12 +49,14 @@ model file 'm.json': format is 'something-else', expected 'autograd-mini-mlp'
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autograd_mini.files import write_atomic
+from autograd_mini.files import FileRefusedError, read_bounded, write_atomic
 
 if TYPE_CHECKING:
     from autograd_mini.nn import MLP
@@ -47,7 +65,13 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "MAX_FILE_BYTES",
+    "MAX_LAYERS",
+    "MAX_NEURONS",
+    "MAX_PARAMETERS",
+    "QUOTE_CHARS",
     "ModelFileError",
+    "ModelFileWarning",
+    "canonical_json",
     "from_dict",
     "load",
     "save",
@@ -58,9 +82,22 @@ __all__ = [
 FORMAT_NAME = "autograd-mini-mlp"
 FORMAT_VERSION = 1
 
-#: The largest model file :func:`load` reads (256 MiB of JSON, about ten million weights,
-#: far beyond what a scalar engine trains); a bigger file is refused before it is read.
-MAX_FILE_BYTES = 256 * 2**20
+#: The largest model file :func:`load` reads: 8 MiB, three times what
+#: :data:`MAX_PARAMETERS` weights take; a bigger file is refused before it is read.
+MAX_FILE_BYTES = 8 * 2**20
+
+#: The most layers (of neurons, the inputs not counted) a model file may describe.
+MAX_LAYERS = 64
+
+#: The most neurons, summed over the layers.
+MAX_NEURONS = 10_000
+
+#: The most parameters (weights and biases): each is a Value, a few hundred bytes; training
+#: this many on a scalar engine already takes seconds per sample.
+MAX_PARAMETERS = 100_000
+
+#: The most characters of the file's own content an error message quotes.
+QUOTE_CHARS = 40
 
 
 class ModelFileError(ValueError):
@@ -70,6 +107,32 @@ class ModelFileError(ValueError):
         self.path = os.fspath(path)
         self.problem = problem
         super().__init__(f"model file {self.path!r}: {problem}")
+
+
+class ModelFileWarning(UserWarning):
+    """A model file that loads but lacks something current files have (the checksum)."""
+
+
+def canonical_json(content: dict[str, Any]) -> str:
+    """The text the checksum covers: ``content`` without ``"sha256"``, keys sorted, no
+    spaces, ASCII only, floats as their shortest round-trip form."""
+    import json
+
+    rest = {k: v for k, v in content.items() if k != "sha256"}
+    return json.dumps(rest, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _digest(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(content).encode("ascii")).hexdigest()
+
+
+def _quote(x: object) -> str:
+    """``repr(x)``, at most :data:`QUOTE_CHARS` characters (a hostile file may hold megabytes
+    where a short string belongs)."""
+    if isinstance(x, (list, dict)) and len(x) > QUOTE_CHARS:
+        return f"<a {type(x).__name__} of {len(x)} entries>"
+    text = repr(x)
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 3] + "..."
 
 
 def to_dict(model: MLP) -> dict[str, Any]:
@@ -95,8 +158,12 @@ def to_dict(model: MLP) -> dict[str, Any]:
 
 def from_dict(content: object, source: str = "<dict>") -> MLP:
     """Build a model from :func:`to_dict`'s content, validating every field first;
-    ``source`` names it in a :class:`ModelFileError`."""
-    return _build(content, source)
+    ``source`` names it in a :class:`ModelFileError`. Content holding a ``"sha256"`` (a
+    parsed model file) is checked against it; content without one is accepted silently."""
+    model = _build(content, source)
+    if isinstance(content, dict) and "sha256" in content:
+        _verify(content, source)
+    return model
 
 
 def save(model: MLP, path: str | os.PathLike[str]) -> None:
@@ -106,7 +173,9 @@ def save(model: MLP, path: str | os.PathLike[str]) -> None:
             raise ModelFileError(path, f"cannot save a non-finite parameter {name} = {p.data}")
     import json  # model files only: keeps `import autograd_mini` light
 
-    text = json.dumps(to_dict(model), indent=1, allow_nan=False) + "\n"
+    content = to_dict(model)
+    content["sha256"] = _digest(content)
+    text = json.dumps(content, indent=1, allow_nan=False) + "\n"
     _write_atomically(Path(path), text)
 
 
@@ -115,30 +184,75 @@ def load(path: str | os.PathLike[str]) -> MLP:
     import json
 
     raw = _read_bounded(path)
+    _check_token_counts(raw, path)
     try:
         content = json.loads(
             raw.decode("utf-8"), parse_constant=_reject_constant, object_pairs_hook=_unique
         )
     except (UnicodeDecodeError, ValueError) as error:
-        raise ModelFileError(path, f"is not valid JSON (truncated or corrupt?): {error}") from (
-            error
+        reason = _quote(str(error))[1:-1] if len(str(error)) > 80 else str(error)
+        raise ModelFileError(path, f"is not valid JSON (truncated or corrupt?): {reason}") from (
+            None
         )
     except RecursionError:
         raise ModelFileError(path, "is not a model file (JSON nested too deeply)") from None
-    return _build(content, os.fspath(path))
+    model = _build(content, os.fspath(path))
+    _verify(content, path)
+    return model
+
+
+def _check_token_counts(raw: bytes, path: str | os.PathLike[str]) -> None:
+    """Refuse, before parsing, a file with more JSON lists or values than any network within
+    the limits has (counted in C, milliseconds for 8 MiB): a model file has one list per
+    neuron's weights plus a few, and one comma per value or key at most. Parsing a file of
+    10⁶ tiny lists alone took seconds."""
+    lists = raw.count(b"[")
+    if lists > MAX_NEURONS + 2 * MAX_LAYERS + 2:
+        raise ModelFileError(
+            path,
+            f"holds {lists} JSON lists, more than a network within the limits has "
+            f"({MAX_NEURONS} neurons, {MAX_LAYERS} layers)",
+        )
+    commas = raw.count(b",")
+    if commas > MAX_PARAMETERS + MAX_NEURONS + 8 * MAX_LAYERS + 16:
+        raise ModelFileError(
+            path,
+            f"holds {commas} JSON values, more than a network within the limits has "
+            f"({MAX_PARAMETERS} parameters)",
+        )
+
+
+def _verify(content: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Check the file's checksum (the content is already known to be well formed)."""
+    if "sha256" not in content:
+        warnings.warn(
+            f"model file {os.fspath(path)!r} has no integrity check (written by an older "
+            "autograd-mini); save it again to add one",
+            ModelFileWarning,
+            stacklevel=3,
+        )
+        return
+    if content["sha256"] != _digest(content):
+        raise ModelFileError(
+            path,
+            "integrity check failed: the content does not match its sha256 "
+            "(corrupted or edited since it was saved)",
+        )
 
 
 def _read_bounded(path: str | os.PathLike[str]) -> bytes:
-    """The file's bytes, refusing (without reading it all) one above :data:`MAX_FILE_BYTES`."""
+    """The file's bytes (a regular file only; never blocks on a FIFO), refusing one above
+    :data:`MAX_FILE_BYTES` without reading it."""
     limit = MAX_FILE_BYTES
     try:
-        with open(path, "rb") as f:
-            raw = f.read(limit + 1)
+        return read_bounded(path, limit)
+    except FileRefusedError as error:
+        problem = error.problem
+        if problem.startswith("is larger than"):
+            problem += "; is it really a model file?"
+        raise ModelFileError(path, problem) from None
     except OSError as error:
         raise ModelFileError(path, f"cannot be read ({error.strerror or error})") from error
-    if len(raw) > limit:
-        raise ModelFileError(path, f"is larger than {limit} bytes; is it really a model file?")
-    return raw
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -146,7 +260,7 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     content: dict[str, Any] = {}
     for key, value in pairs:
         if key in content:
-            raise ValueError(f"duplicate key {key!r}")
+            raise ValueError(f"duplicate key {_quote(key)}")
         content[key] = value
     return content
 
@@ -172,32 +286,35 @@ class _Bad(Exception):
 
 def _field(content: dict[str, Any], key: str, where: str) -> Any:
     if key not in content:
-        raise _Bad(f"missing key {key!r} in {where}")
+        raise _Bad(f"missing key {_quote(key)} in {where}")
     return content[key]
 
 
-def _dict(x: object, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
-    """A JSON object holding exactly ``keys``: a missing or unknown key is an error (an
-    unknown one would otherwise be dropped silently)."""
+def _dict(
+    x: object, where: str, keys: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """A JSON object holding exactly ``keys`` (and perhaps ``optional`` ones): a missing or
+    unknown key is an error (an unknown one would otherwise be dropped silently)."""
     if not isinstance(x, dict):
         raise _Bad(f"{where} must be a JSON object, got {type(x).__name__}")
     for key in keys:
         _field(x, key, where)
     for key in x:
-        if key not in keys:
-            raise _Bad(f"unexpected key {key!r} in {where} (this version knows {list(keys)})")
+        if key not in keys and key not in optional:
+            known = [k for k in keys if k != "sha256"]
+            raise _Bad(f"unexpected key {_quote(key)} in {where} (this version knows {known})")
     return x
 
 
 def _size(x: object, where: str) -> int:
     if isinstance(x, bool) or not isinstance(x, int) or x < 1:
-        raise _Bad(f"{where} must be a positive integer, got {x!r}")
+        raise _Bad(f"{where} must be a positive integer, got {_quote(x)}")
     return x
 
 
 def _number(x: object, where: str) -> float:
     if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise _Bad(f"{where} must be a number, got {type(x).__name__} {x!r}")
+        raise _Bad(f"{where} must be a number, got {type(x).__name__} {_quote(x)}")
     try:
         value = float(x)
     except OverflowError:  # an integer beyond the float range
@@ -227,13 +344,16 @@ def _architecture(content: dict[str, Any]) -> tuple[int, list[int], str, str]:
     nin = _size(arch["nin"], "architecture.nin")
     nouts = arch["nouts"]
     if not isinstance(nouts, list) or not nouts:
-        raise _Bad(f"architecture.nouts must be a non-empty list, got {nouts!r}")
+        raise _Bad(f"architecture.nouts must be a non-empty list, got {_quote(nouts)}")
+    if len(nouts) > MAX_LAYERS:
+        raise _Bad(f"architecture has {len(nouts)} layers; the limit is {MAX_LAYERS}")
     sizes = [_size(n, f"architecture.nouts[{i}]") for i, n in enumerate(nouts)]
+    _check_counts(nin, sizes)
     names = []
     for key in ("activation", "output_activation"):
         name = arch[key]
         if not isinstance(name, str) or name not in ACTIVATIONS:
-            raise _Bad(f"architecture.{key} {name!r} is not one of {list(ACTIVATIONS)}")
+            raise _Bad(f"architecture.{key} {_quote(name)} is not one of {list(ACTIVATIONS)}")
         names.append(name)
     return nin, sizes, names[0], names[1]
 
@@ -265,11 +385,31 @@ def _header(content: object) -> dict[str, Any]:
         raise _Bad(f"the file must be a JSON object, got {type(content).__name__}")
     fmt = _field(content, "format", "the file")
     if fmt != FORMAT_NAME:
-        raise _Bad(f"format is {fmt!r}, expected {FORMAT_NAME!r}")
+        raise _Bad(f"format is {_quote(fmt)}, expected {FORMAT_NAME!r}")
     version = _field(content, "version", "the file")
     if type(version) is not int or version != FORMAT_VERSION:
-        raise _Bad(f"unsupported version {version!r} (this code reads {FORMAT_VERSION})")
-    return _dict(content, "the file", _FILE_KEYS)
+        raise _Bad(f"unsupported version {_quote(version)} (this code reads {FORMAT_VERSION})")
+    top = _dict(content, "the file", _FILE_KEYS, optional=("sha256",))
+    digest = top.get("sha256")
+    if digest is not None and not (
+        isinstance(digest, str) and len(digest) == 64 and all(c in _HEX for c in digest)
+    ):
+        raise _Bad(f"sha256 must be 64 lowercase hex digits, got {_quote(digest)}")
+    return top
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _check_counts(nin: int, sizes: list[int]) -> None:
+    """Refuse a network over :data:`MAX_NEURONS` or :data:`MAX_PARAMETERS` from its sizes."""
+    neurons = sum(sizes)
+    if neurons > MAX_NEURONS:
+        raise _Bad(f"architecture has {neurons} neurons; the limit is {MAX_NEURONS}")
+    widths = [nin, *sizes]
+    params = sum((widths[k] + 1) * widths[k + 1] for k in range(len(sizes)))
+    if params > MAX_PARAMETERS:
+        raise _Bad(f"architecture has {params} parameters; the limit is {MAX_PARAMETERS}")
 
 
 def _build(content: object, source: str) -> MLP:

@@ -468,8 +468,9 @@ define("powc", symbol="**", forward=lambda m, x, c: m.power(x, c),
               Domain(lambda m, x, c: (x < 0) & (c % 1 != 0), ValueError,
                      "power: {0!r} ** {1!r} is not real (negative base, fractional exponent)")])
 define("pow", symbol="**", forward=lambda m, x, y: m.power(x, y),
-       # 0·x⁻¹ = 0 for y = 0 also at x = 5e-324, where x⁻¹ overflows (as powc)
-       partials=lambda m, out, x, y: (y * m.power(x, y - 1 + m.is_zero(y)), out * m.log(x)),
+       # y·x^(y−1) written as xʸ·y/x (x > 0): exactly 0 for y = 0 even where x⁻¹ overflows
+       # (x = 5e-324), and still the true formula for second order (∂²/∂x∂y = 1/x at y = 0)
+       partials=lambda m, out, x, y: (out * y / x, out * m.log(x)),
        formula="∂/∂x = y·x^(y−1), ∂/∂y = xʸ·ln x",
        check=Domain(lambda m, x, y: x <= 0, ValueError,
                     "power: {0!r} ** {1!r} with a Value exponent needs a positive base "

@@ -124,7 +124,11 @@ class Adam(Optimizer):
             _check_number("Adam", "β₁", betas[0], 0.0, math.nextafter(1.0, 0.0)),
             _check_number("Adam", "β₂", betas[1], 0.0, math.nextafter(1.0, 0.0)),
         )
-        self.eps = _check_number("Adam", "eps", eps, 0.0)
+        # eps > 0 keeps the denominator √v̂ + eps positive: with eps = 0 a zero gradient
+        # would divide 0 by 0. Refused here rather than giving IEEE nan later.
+        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not 0 < eps < math.inf:
+            raise ValueError(f"Adam: eps must be a finite number > 0, got {eps!r}")
+        self.eps = float(eps)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 

@@ -21,7 +21,8 @@ import re
 from pathlib import Path
 
 from autograd_mini import MLP, Value, chapter, datasets, losses, optim, train
-from autograd_mini.experiments import Problem, layer_gradients, plot_boundary, plot_vanishing
+from autograd_mini.cli.vanishing import plot as vanishing_plot
+from autograd_mini.experiments import Problem, layer_gradients, plot_boundary
 from autograd_mini.experiments import pyplot as get_pyplot
 from autograd_mini.viz import draw_graph, draw_network, render
 
@@ -95,9 +96,10 @@ def moons(path: Path) -> None:
 
 
 def vanishing(path: Path) -> None:
-    """Mean |∂L/∂W| per layer, sigmoid vs ReLU, depth 10 (as `autograd-mini vanishing`)."""
+    """Mean |∂L/∂W| per layer, sigmoid vs ReLU and the 0.25ⁿ reference, depth 10 (as
+    `autograd-mini vanishing`)."""
     rows = {a: layer_gradients(a, 10, 8, 0) for a in ("sigmoid", "relu")}
-    plot_vanishing(rows, path)
+    vanishing_plot(rows, path)
 
 
 def main() -> None:

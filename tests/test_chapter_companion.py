@@ -141,3 +141,45 @@ def test_the_examples_show_the_wine_answer_and_both_losses() -> None:
     worked = run("worked_example.py")
     assert "(as the chapter does): 357.089" in worked
     assert "(w_3, w_4 move too): 399.552" in worked
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_vanishing_plot_draws_the_quarter_power_reference(lang: str, tmp_path: object) -> None:
+    """The vanishing plot has three lines: sigmoid, ReLU and the 0.25ⁿ reference (issue 13)."""
+    from pathlib import Path
+
+    from autograd_mini.cli import vanishing
+
+    rows = {"sigmoid": [1e-6, 1e-3, 0.5], "relu": [0.1, 0.2, 0.3]}
+    lines = vanishing.plot_lines(rows, lang)
+    reference = i18n.text("plot_reference", lang)
+    sigmoid, relu = ("sigmoid", "relu") if lang == "en" else ("シグモイド関数", "ReLU 関数")
+    assert list(lines) == [sigmoid, relu, reference]
+    assert lines[reference] == [0.03125, 0.125, 0.5]  # 0.5 × 0.25², 0.5 × 0.25, 0.5
+    assert lines[sigmoid] == rows["sigmoid"] and lines[relu] == rows["relu"]
+    pytest.importorskip("matplotlib")
+    assert isinstance(tmp_path, Path)
+    written = vanishing.plot(rows, tmp_path / "v.png", lang)
+    assert written.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name", ["chapter-map.md", "chapter-map.ja.md"])
+def test_chapter_map_says_which_commands_take_lang(name: str) -> None:
+    """The map's sentence about ``--lang ja`` names exactly the subcommands that accept it."""
+    import argparse
+    import re
+    from pathlib import Path
+
+    from autograd_mini.cli.parser import COMMANDS
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / name).read_text(encoding="utf-8")
+    sentence = next(p for p in text.split("\n\n") if "`--lang ja`" in p)
+    assert "Every command" not in sentence
+    named = set(re.findall(r"`(\w+)`", sentence)) - {"ja"}
+    with_lang = set()
+    for command in COMMANDS:
+        options = argparse.ArgumentParser()
+        command.add_arguments(options)
+        if "--lang" in options.format_help():
+            with_lang.add(command.NAME)
+    assert named == with_lang == {"walkthrough", "vanishing", "demo"}

@@ -115,3 +115,26 @@ def test_a_long_expression_names_its_root_by_its_start(
     first_row = next(line for line in out.splitlines() if re.match(r"\s+1\s", line))
     assert "a*1 + a*2" in first_row and "…" in first_row
     assert len(first_row) < len(expression) + 40
+
+
+def test_repeated_at_options_add_up(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--at a=1 --at b=2`` gives both values: a second ``--at`` does not drop the first."""
+    argv = ["graph", "a*b + c", "--at", "a=1", "--at", "b=2", "c=3"]
+    code, out, err = run([*argv, "-o", str(tmp_path / "g.dot")], capsys)
+    assert code == 0, err
+    assert out.splitlines()[0] == "a*b + c = 5"
+    assert "∂/∂a = 2" in out and "∂/∂b = 1" in out and "∂/∂c = 1" in out
+    code, _, err = run(["graph", "a", "--at", "a=1", "--at", "a=2"], capsys)
+    assert code == 2 and "'a' is given twice" in err
+
+
+def test_an_output_name_with_control_characters_is_refused_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o's name reaches the terminal in "wrote …": control characters are refused, escaped."""
+    target = tmp_path / "g\x1b[2J.svg"
+    code, out, err = run(["graph", "a", "--at", "a=1", "-o", str(target)], capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "\\x1b" in err and "\x1b" not in err
+    assert not list(tmp_path.iterdir())

@@ -41,7 +41,7 @@ def test_walkthrough_in_japanese_shows_both_losses(
         "w₁ と w₂ だけを更新したとき（章の手順）の目的関数 L = 357.089",
         "すべての重みを更新したとき（w₃ と w₄ も動く）の目的関数 L = 399.552",
         "どちらも更新前の L = 169 より大きい。",
-        "初期値から学習係数 ρ = 0.001 で最急降下法を 2 回",
+        "初期値から、学習係数 ρ = 0.001 の最急降下法で 2 回更新する",
         "2 回目  L = 17.5386",
     ):
         assert line in out, line
@@ -100,3 +100,40 @@ def test_demo_passes_the_language_on(tmp_path: Path) -> None:
     assert "勾配は最大でも 0.25 倍になる" in done.stdout
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ja">' in page and "<td>357.089</td>" in page
+
+
+@pytest.mark.parametrize(
+    "argv", [["walkthrough", "--steps", "1"], ["vanishing", "--depth", "2", "--width", "2"]]
+)
+def test_numbers_and_files_are_named_in_japanese(argv: list[str], tmp_path: Path) -> None:
+    """The demo page's table and captions (Report.numbers, Report.files) follow --lang too."""
+    from autograd_mini.cli.parser import build_parser
+
+    names = {}
+    for lang in ("en", "ja"):
+        args = build_parser().parse_args([*argv, "--lang", lang, "--out", str(tmp_path / lang)])
+        report = Report("t", quiet=True)
+        args.handler(args, report)
+        numbers = [name for name, _ in report.numbers]
+        files = [label for label, path in report.files if path.suffix != ".html"]
+        names[lang] = numbers + files
+    # the same quantities in the same order, and no English words left in Japanese
+    assert len(names["ja"]) == len(names["en"]) >= 3
+    english = [n for n in names["ja"] if re.search(r"[a-z]{4,}", n)]
+    assert not english, english
+    assert any(re.search(r"[a-z]{4,}", n) for n in names["en"])
+
+
+def test_demo_page_links_its_docs_in_the_pages_language() -> None:
+    """In Japanese the page links the Japanese docs with Japanese names (en: the English)."""
+    ja = index_html([], 1.0, Path("out"), "ja")
+    en = index_html([], 1.0, Path("out"))
+    ja_links = re.findall(r'<a href="[^"]*?([\w.-]+\.md)">([^<]+)</a>', ja)
+    en_links = re.findall(r'<a href="[^"]*?([\w.-]+\.md)">([^<]+)</a>', en)
+    assert [f for f, _ in ja_links] == [
+        "tutorial.ja.md", "errata.md", "chapter-map.ja.md", "exercises.ja.md", "api.md"
+    ]  # fmt: skip
+    assert not [t for _, t in ja_links if re.search(r"[a-z]{4,}", t)], ja_links
+    assert [f for f, _ in en_links] == [
+        "tutorial.md", "errata.md", "chapter-map.md", "exercises.md", "api.md"
+    ]  # fmt: skip

@@ -247,3 +247,29 @@ def test_predict_rows_name_classes_only_when_they_have_names(
     code, out, _ = run(argv, capsys)
     assert code == 0
     assert re.search(r"→ class [01] \([−+]1\)  \(true class: [01] \([−+]1\)\)$", out, re.M), out
+
+
+def test_train_summary_says_which_accuracy_it_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The progress bar's acc is the last epoch's; the summary's is after training: labelled."""
+    argv = ["train", "--epochs", "1", "--no-plots", "--out", str(tmp_path)]
+    code, out, err = run(argv, capsys)
+    assert code == 0
+    bar = re.findall(r"acc=([\d.]+)%", err)
+    assert bar and float(bar[-1]) == 50.0  # one update: the bar and the summary differ
+    assert "training accuracy 55.0% (whole data set, after training)" in out
+
+
+def test_train_save_to_a_folder_or_a_control_character_name_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--save names a file: a folder is refused before training (it was a traceback after
+    it), and a name with control characters is refused with them escaped."""
+    argv = ["train", "--epochs", "1", "--no-plots", "--no-progress", "--out", str(tmp_path)]
+    for bad, says in ((str(tmp_path), "is a folder"), (str(tmp_path / "m\x1b[2J.json"), "\\x1b")):
+        code, out, err = run([*argv, "--save", bad], capsys)
+        assert code == 2 and out == "", err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert says in err and "\x1b" not in err
+    assert not list(tmp_path.glob("m*"))

@@ -76,6 +76,15 @@ def test_vanishing_gradient() -> None:
     sigmoid_ratio = number(r"sigmoid: layer 1 / layer \d+ = ([\d.e+-]+)", out)
     relu_ratio = number(r"relu:    layer 1 / layer \d+ = ([\d.e+-]+)", out)
     assert sigmoid_ratio < 0.01 < relu_ratio
+    # the measure is the CLI's and the tutorial's: mean |∂L/∂W| per layer, the same numbers
+    from autograd_mini.experiments import layer_gradients
+
+    assert "mean|dL/dW| sigmoid" in out and "delta" not in out
+    rows = re.findall(r"^\s+(\d+)\s+([\d.e+-]+)\s+([\d.e+-]+)$", out, re.M)
+    sigmoid, relu = (layer_gradients(a, 5, 8, 0) for a in ("sigmoid", "relu"))
+    assert [(float(s), float(r)) for _, s, r in rows] == [
+        (float(f"{s:.3e}"), float(f"{r:.3e}")) for s, r in zip(sigmoid, relu, strict=True)
+    ]
 
 
 def test_backprop_four_layers() -> None:

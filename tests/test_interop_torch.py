@@ -159,3 +159,31 @@ def test_optimizers_match_torch_optim(ours: type, theirs: type, kwargs: dict[str
         _objective(tensor, lambda v, k: v**k).backward()
         ref.step()
         assert [p.data for p in params] == pytest.approx(tensor.tolist(), rel=1e-12, abs=1e-14)
+
+
+class _LeakyAsReLU(torch.nn.ReLU):
+    """A ReLU subclass computing something else: must not be read as a ReLU."""
+
+    def forward(self, x: Any) -> Any:
+        return torch.nn.functional.leaky_relu(x, 0.1)
+
+
+class _ScaledLinear(torch.nn.Linear):
+    def forward(self, x: Any) -> Any:
+        return 2 * super().forward(x)
+
+
+@pytest.mark.parametrize(
+    ("modules", "name"),
+    [
+        (lambda: [torch.nn.Linear(2, 3), _LeakyAsReLU(), torch.nn.Linear(3, 1)], "_LeakyAsReLU"),
+        (lambda: [_ScaledLinear(2, 1)], "_ScaledLinear"),
+        (lambda: [torch.nn.Linear(2, 1), type("MyId", (torch.nn.Identity,), {})()], "MyId"),
+    ],
+)
+def test_from_torch_refuses_subclasses_of_supported_modules(
+    modules: Callable[[], list[Any]], name: str
+) -> None:
+    """Issue 15: any nn.ReLU subclass was read as ReLU, whatever its forward computes."""
+    with pytest.raises(ValueError, match=rf"^from_torch: module \d \({name}\) is not supported"):
+        from_torch(torch.nn.Sequential(*modules()).double())

@@ -141,3 +141,19 @@ class TestAdam:
     def test_bad_arguments(self, kwargs: dict, match: str) -> None:
         with pytest.raises(ValueError, match=match):
             Adam(_params(1.0), **kwargs)
+
+
+@pytest.mark.parametrize("eps", [0.0, -0.0, -1e-300, math.nan, math.inf])
+def test_adam_refuses_eps_that_is_not_a_positive_finite_number(eps: float) -> None:
+    """Issue 15: Adam(eps=0) with a zero gradient divided 0 by 0 (a bare ZeroDivisionError).
+    eps must be > 0 and finite, refused in one line at construction."""
+    with pytest.raises(ValueError, match=r"^Adam: eps must be a finite number > 0, got "):
+        Adam(_params(1.0), eps=eps)
+
+
+def test_adam_with_a_tiny_eps_and_a_zero_gradient_stays_put() -> None:
+    (w,) = params = _params(1.0)
+    opt = Adam(params, eps=5e-324)
+    w.grad = 0.0
+    opt.step()
+    assert w.data == 1.0

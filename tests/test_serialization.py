@@ -231,8 +231,11 @@ class TestHostileFiles:
 
     def test_deeply_nested_json(self, saved: tuple[MLP, Path]) -> None:
         _, path = saved
-        path.write_text("[" * 100_000)
+        path.write_text("[" * 5_000)  # within the list count, deeper than the parser goes
         with pytest.raises(ModelFileError, match="nested too deeply"):
+            MLP.load(path)
+        path.write_text("[" * 100_000)  # issue 15: refused by the list count, before parsing
+        with pytest.raises(ModelFileError, match="100000 JSON lists"):
             MLP.load(path)
 
     def test_integer_weight_too_large_for_a_float(self, saved: tuple[MLP, Path]) -> None:
@@ -319,6 +322,218 @@ def test_oversized_file_is_refused_before_it_is_read(
         MLP.load(path)
     monkeypatch.setattr(modelfile, "MAX_FILE_BYTES", size)
     assert MLP.load(path).nouts == [4, 2]
-    if Path("/dev/zero").exists():
-        with pytest.raises(ModelFileError, match="larger than"):
+    if Path("/dev/zero").exists():  # issue 15: refused as a device, before any read
+        with pytest.raises(ModelFileError, match="not a regular file"):
             MLP.load("/dev/zero")
+
+
+# -- issue 15, items 4 and 5: tamper-evident files, bounded costs, bounded messages -----------
+
+
+class TestIntegrity:
+    def test_the_file_carries_the_sha256_of_its_canonical_content(
+        self, saved: tuple[MLP, Path]
+    ) -> None:
+        import hashlib
+
+        content = _content(saved[1])
+        digest = content.pop("sha256")
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        assert digest == hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+    def test_one_changed_digit_of_a_weight_is_refused(self, saved: tuple[MLP, Path]) -> None:
+        model, path = saved
+        w = model.layers[1].neurons[2].w[3].data
+        text = path.read_text()
+        old = repr(w)
+        new = old[:-1] + ("1" if old[-1] != "1" else "2")  # the last digit, still a number
+        assert old[-1].isdigit() and text.count(old) == 1
+        path.write_text(text.replace(old, new))
+        with pytest.raises(ModelFileError, match="integrity check failed") as error:
+            MLP.load(path)
+        assert str(path) in str(error.value) and len(str(error.value).splitlines()) == 1
+
+    def test_random_corruptions_never_load_as_a_different_model(
+        self, saved: tuple[MLP, Path]
+    ) -> None:
+        """The adversarial run's 3,000 random corruptions loaded a different model 6% of the
+        time; now each one either fails clearly or loads exactly the saved model."""
+        model, path = saved
+        good = path.read_bytes()
+        params = [p.data for p in model.parameters()]
+        rng = random.Random(15)
+        loaded_same = refused = 0
+        for _ in range(300):
+            data = bytearray(good)
+            for _ in range(rng.choice([1, 1, 2, 3])):
+                data[rng.randrange(len(data))] = rng.choice(b'0123456789.-+eE ,[]{}"x')
+            path.write_bytes(bytes(data))
+            try:
+                copy = MLP.load(path)
+            except ModelFileError:
+                refused += 1
+                continue
+            assert [p.data for p in copy.parameters()] == params
+            assert (copy.nin, copy.nouts, copy.activation) == (model.nin, model.nouts, "tanh")
+            loaded_same += 1
+        assert refused > 200  # most corruptions change the content
+
+    def test_an_old_file_without_a_checksum_loads_with_a_warning(
+        self, saved: tuple[MLP, Path]
+    ) -> None:
+        from autograd_mini.modelfile import ModelFileWarning
+
+        model, path = saved
+        content = _content(path)
+        del content["sha256"]
+        _write(path, content)
+        with pytest.warns(ModelFileWarning, match=r"has no integrity check .*save it again"):
+            copy = MLP.load(path)
+        assert [p.data for p in copy.parameters()] == [p.data for p in model.parameters()]
+
+    @pytest.mark.parametrize("digest", ["abc", 5, "g" * 64, "A" * 64])
+    def test_a_malformed_checksum_is_refused(self, saved: tuple[MLP, Path], digest: object) -> None:
+        _, path = saved
+        content = _content(path)
+        content["sha256"] = digest
+        _write(path, content)
+        with pytest.raises(ModelFileError, match="sha256 must be 64 lowercase hex digits"):
+            MLP.load(path)
+
+    def test_from_dict_accepts_content_with_or_without_the_checksum(self) -> None:
+        from autograd_mini.modelfile import to_dict
+
+        model = MLP(2, [2, 1], seed=1)
+        content = to_dict(model)
+        assert "sha256" not in content  # the checksum belongs to the file, not the content
+        assert MLP.from_dict(content).nouts == [2, 1]
+
+    def test_from_dict_checks_a_checksum_it_is_given(self, saved: tuple[MLP, Path]) -> None:
+        content = _content(saved[1])
+        assert MLP.from_dict(content).nouts == [5, 4, 2]
+        content["layers"][0]["biases"][0] += 1.0
+        with pytest.raises(ModelFileError, match=r"'m\.json': integrity check failed"):
+            MLP.from_dict(content, "m.json")
+
+
+class TestLimits:
+    def test_the_limits_are_proportionate_to_a_scalar_network(self) -> None:
+        from autograd_mini import modelfile
+
+        assert modelfile.MAX_PARAMETERS == 100_000
+        assert modelfile.MAX_NEURONS == 10_000
+        assert modelfile.MAX_LAYERS == 64
+        assert modelfile.MAX_FILE_BYTES == 8 * 2**20
+
+    def test_a_17_mib_file_is_refused_unread_and_fast(self, tmp_path: Path) -> None:
+        import time
+
+        path = tmp_path / "big.json"
+        with open(path, "wb") as f:
+            f.truncate(17 * 2**20)  # sparse: the size is what is checked first
+        start = time.perf_counter()
+        with pytest.raises(ModelFileError, match=r"larger than 8388608 bytes"):
+            MLP.load(path)
+        assert time.perf_counter() - start < 0.5
+
+    @pytest.mark.parametrize(
+        ("nin", "nouts", "match"),
+        [
+            (1, [1_000_000], r"1000004 JSON lists, more than a network within the limits"),
+            (1, [20_000], r"20004 JSON lists, more than a network within the limits"),
+            (400, [300, 1], r"120\d\d\d JSON values, more than a network within the limits"),
+            (1, [5_000, 1, 5_001], r"10002 neurons; the limit is 10000"),
+            (10_000, [10, 1], r"100021 parameters; the limit is 100000"),
+            (1, [1] * 65, r"65 layers; the limit is 64"),
+        ],
+    )
+    def test_a_network_over_the_limits_is_refused_from_its_architecture(
+        self, tmp_path: Path, nin: int, nouts: list[int], match: str
+    ) -> None:
+        """10⁶ neurons in 6 MB of valid JSON took 45 s and 2.3 GB; now refused in well under
+        a second, before any weight is validated or any Value is built."""
+        import time
+
+        sizes = [nin, *nouts]
+        layers = [
+            {"weights": [[0] * sizes[k]] * sizes[k + 1], "biases": [0] * sizes[k + 1]}
+            for k in range(len(nouts))
+        ]
+        content = {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "architecture": {
+                "nin": nin,
+                "nouts": nouts,
+                "activation": "relu",
+                "output_activation": "linear",
+            },
+            "layers": layers,
+        }
+        path = tmp_path / "m.json"
+        path.write_text(json.dumps(content, separators=(",", ":")))
+        assert path.stat().st_size < 8 * 2**20
+        start = time.perf_counter()
+        with pytest.raises(ModelFileError, match=match):
+            MLP.load(path)
+        assert time.perf_counter() - start < 2.0
+
+    def test_a_network_at_the_limits_loads(self, tmp_path: Path) -> None:
+        model = MLP(269, [369, 1], seed=0)  # 369·(269 + 1) + (369 + 1) = 100,000 parameters
+        assert len(model.parameters()) == 100_000
+        path = tmp_path / "m.json"
+        model.save(path)
+        assert path.stat().st_size < 8 * 2**20
+        assert MLP.load(path).nouts == [369, 1]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_loading_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    import threading
+
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            MLP.load(fifo)
+        except BaseException as error:
+            errors.append(error)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(5.0)
+    if worker.is_alive():
+        with open(fifo, "wb"):
+            pass
+        pytest.fail("MLP.load blocked on a FIFO")
+    assert len(errors) == 1 and isinstance(errors[0], ModelFileError)
+    assert "is not a regular file (a FIFO)" in str(errors[0])
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda c: c.update(format="x" * 5_000_000),
+        lambda c: c.update(version="9" * 100_000),
+        lambda c: c["architecture"].update(activation="y" * 100_000),
+        lambda c: c["architecture"].update(nouts=list(range(100_000))),
+        lambda c: c["layers"][0]["weights"][0].__setitem__(0, "z" * 100_000),
+        lambda c: c.update({"k" * 100_000: 1}),
+        lambda c: c.update(sha256="f" * 100_000),
+    ],
+)
+def test_error_messages_quote_at_most_a_few_dozen_characters_of_the_file(
+    saved: tuple[MLP, Path], edit: Any
+) -> None:
+    """A 5 MB "format" gave a 5,000,090-character error."""
+    _, path = saved
+    content = _content(path)
+    edit(content)
+    _write(path, content)
+    with pytest.raises(ModelFileError) as error:
+        MLP.load(path)
+    message = str(error.value)
+    assert len(message) < len(str(path)) + 200, message[:300]
+    assert len(message.splitlines()) == 1

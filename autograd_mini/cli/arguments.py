@@ -5,9 +5,19 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-__all__ = ["bounded", "dataset_names", "hidden_sizes", "out_option", "seed_type"]
+from autograd_mini.cli.output import UsageError
+
+__all__ = [
+    "bounded",
+    "dataset_names",
+    "hidden_sizes",
+    "out_option",
+    "printable_name",
+    "seed_type",
+]
 
 
 def hidden_sizes(text: str) -> list[int]:
@@ -54,3 +64,11 @@ def dataset_names() -> tuple[str, ...]:
 def out_option(p: argparse.ArgumentParser) -> None:
     """The ``--out`` folder option."""
     p.add_argument("--out", default="out", help="output folder (default: out)")
+
+
+def printable_name(text: str, option: str) -> str:
+    """``text`` if it has no control characters (it is printed in "wrote …" lines), else an
+    error naming ``option`` and the file name, escaped."""
+    if not text.isprintable():
+        raise UsageError(f"{option}: the file name {Path(text).name[:40]!r} has control characters")
+    return text

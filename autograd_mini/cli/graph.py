@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from autograd_mini.cli.arguments import bounded
-from autograd_mini.cli.output import UsageError, draw, prepare_out, stepper
+from autograd_mini.cli.arguments import bounded, printable_name
+from autograd_mini.cli.output import UsageError, draw, prepare_out, printable, stepper
 from autograd_mini.experiments import Report
 
 __all__ = [
@@ -46,9 +46,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--at",
         nargs="*",
+        action="extend",
         default=[],
         metavar="NAME=VALUE",
-        help="the variables' values, e.g. --at a=1 b=2 c=-1",
+        help="the variables' values, e.g. --at a=1 b=2 c=-1 (repeating --at adds more)",
     )
     p.add_argument(
         "-o",
@@ -72,7 +73,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def parse_assignments(items: Sequence[str]) -> dict[str, float]:
-    """``["a=1", "b=2"]`` → ``{"a": 1.0, "b": 2.0}``; a UsageError for anything else."""
+    """``["a=1", "b=2"]`` → ``{"a": 1.0, "b": 2.0}``; a UsageError for anything else. Names
+    are NFKC-normalised as Python's parser normalises the expression's (``ａ=1`` gives a)."""
+    from autograd_mini.expression import normalise_name
+
     values: dict[str, float] = {}
     for item in items:
         name, sep, text = item.partition("=")
@@ -85,6 +89,7 @@ def parse_assignments(items: Sequence[str]) -> dict[str, float]:
             raise UsageError(f"--at {item!r}: {text!r} is not a number") from None
         if not math.isfinite(number):
             raise UsageError(f"--at {item!r}: the value must be finite")
+        name = normalise_name(name)  # as the parser reads the expression: ａ is a
         if name in values:
             raise UsageError(f"--at {item!r}: {name!r} is given twice")
         values[name] = number
@@ -159,7 +164,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     from autograd_mini.expression import ExpressionError, evaluate
     from autograd_mini.viz import GraphTooLargeError, backprop_table, draw_graph
 
-    target = Path(args.output)
+    target = Path(printable_name(args.output, "-o"))
     if target.suffix.lower() not in PICTURE_SUFFIXES:
         raise UsageError(
             f"-o {str(target)!r}: the picture's format comes from its suffix; "
@@ -171,6 +176,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
         result, variables = evaluate(args.expression, values)
     except ExpressionError as error:
         raise UsageError(str(error)) from None
+    shown = printable(args.expression)
     for name in unused:
         print(
             f"autograd-mini graph: warning: --at {name}={given[name]:g} is not used by the "
@@ -178,16 +184,20 @@ def run(args: argparse.Namespace, report: Report) -> None:
             file=sys.stderr,
         )
     if not any(result is v for v in variables.values()):  # a variable keeps its own name
-        result.label = root_label(args.expression)
-    result.backward()
+        result.label = root_label(shown)
+    try:
+        result.backward()
+    except (ArithmeticError, ValueError) as error:
+        # e.g. sqrt(a) at a = 0: the value is defined, its derivative is not.
+        raise UsageError(f"cannot differentiate {quoted(args.expression)}: {error}") from None
     limit = {} if args.max_nodes is None else {"max_nodes": args.max_nodes}
     try:  # refused before anything is printed or written
         graph = draw_graph(result, **limit)
     except GraphTooLargeError as error:
         raise too_large(error) from None
     prepare_out(target.parent, "the folder of -o")
-    report.say(f"{args.expression} = {result.data:.6g}")
-    report.number(args.expression, f"{result.data:.6g}")
+    report.say(f"{shown} = {result.data:.6g}")
+    report.number(shown, f"{result.data:.6g}")
     for name, v in variables.items():
         report.say(f"  ∂/∂{name} = {v.grad:.6g}")
         report.number(f"∂/∂{name}", f"{v.grad:.6g}")
@@ -196,4 +206,4 @@ def run(args: argparse.Namespace, report: Report) -> None:
         report.say(f"  {line}")
     draw(report, graph, target, "expression graph")
     if args.stepper:
-        stepper(report, result, target.with_suffix(".html"), args.expression, args.max_nodes)
+        stepper(report, result, target.with_suffix(".html"), shown, args.max_nodes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import unicodedata
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ __all__ = [
     "draw",
     "missing_dependency",
     "prepare_out",
+    "printable",
     "stepper",
 ]
 
@@ -34,6 +36,22 @@ DOT_TIMEOUT = 30.0
 
 class UsageError(Exception):
     """Bad input from the user: reported as one line, exit status 2."""
+
+
+#: Unicode categories never echoed to a terminal as they are: controls (ESC, BEL, CR...),
+#: format characters (bidirectional overrides, zero-width), line/paragraph separators and
+#: surrogates.
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` safe to print on a terminal: every control or format character is shown as a
+    Python escape (ESC → ``\\x1b``), so no escape sequence reaches the terminal and nothing
+    is hidden; shortened to ``limit`` characters (ending ``...``) when given."""
+    shown = "".join(repr(c)[1:-1] if unicodedata.category(c) in _HIDDEN else c for c in text)
+    if limit is not None and len(shown) > limit:
+        shown = shown[: max(limit - 3, 0)] + "..."
+    return shown
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from pathlib import Path
 from autograd_mini import i18n
 from autograd_mini.experiments import Report
 
-__all__ = ["PAGE", "index_html"]
+__all__ = ["DOCS_LINKS", "PAGE", "index_html"]
 
 #: The checkout's docs folder (linked from the page when it exists, i.e. in a checkout).
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
@@ -29,12 +29,20 @@ def _file_html(label: str, path: Path, base: Path) -> str:
     return f"<p>{link}</p>"
 
 
+#: The docs the page links, in the page's language: (file in docs/, link text).
+DOCS_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "en": (("tutorial.md", "tutorial"), ("errata.md", "errata of the chapter"),
+           ("chapter-map.md", "chapter map"), ("exercises.md", "exercises"),
+           ("api.md", "API reference")),
+    "ja": (("tutorial.ja.md", "チュートリアル"), ("errata.md", "正誤表"),
+           ("chapter-map.ja.md", "章とコードの対応"), ("exercises.ja.md", "演習問題"),
+           ("api.md", "API リファレンス（英語）")),
+}  # fmt: skip
+
+
 def _docs_links(base: Path, lang: str = "en") -> str:
     """Links to the tutorials and errata when the docs sit next to the package (a checkout)."""
-    names = [("tutorial.md", "tutorial"), ("tutorial.ja.md", "チュートリアル"),
-             ("errata.md", "errata of the chapter"), ("api.md", "API reference"),
-             ("chapter-map.md", "chapter map"), ("chapter-map.ja.md", "章とコードの対応"),
-             ("exercises.md", "exercises"), ("exercises.ja.md", "演習問題")]  # fmt: skip
+    names = DOCS_LINKS[lang]
     links = [
         f'<a href="{html.escape(Path(os.path.relpath(DOCS / name, base)).as_posix())}">'
         f"{html.escape(text)}</a>"

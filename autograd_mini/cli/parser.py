@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from types import ModuleType
 
 from autograd_mini.cli import demo, graph, predict, train, vanishing, walkthrough
-from autograd_mini.cli.output import UsageError
+from autograd_mini.cli.output import UsageError, printable
 from autograd_mini.experiments import Report
+from autograd_mini.modelfile import ModelFileWarning
 
-__all__ = ["COMMANDS", "build_parser", "main"]
+__all__ = ["COMMANDS", "MAX_ERROR_CHARS", "build_parser", "main"]
 
 #: The subcommand modules, in the order of ``autograd-mini --help``.
 COMMANDS: tuple[ModuleType, ...] = (walkthrough, train, predict, vanishing, graph, demo)
@@ -40,27 +42,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The longest error message printed (characters); longer ones are shortened.
+MAX_ERROR_CHARS = 1000
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Every error is one line on stderr, ``autograd-mini SUBCOMMAND: error: ...``, with control
+    characters escaped and at most :data:`MAX_ERROR_CHARS` characters, never a traceback:
+    exit status 1 when a run fails (training diverges: ``FloatingPointError``), 2 for
+    everything else (bad input, a file that cannot be read or written, a value whose
+    derivative is undefined, anything the library refuses).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     report = Report(f"autograd-mini {args.command}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        status = _run(args, report)
+    for w in caught:  # library warnings as one line each, like the errors
+        if issubclass(w.category, ModelFileWarning):
+            line = printable(" ".join(str(w.message).split()), MAX_ERROR_CHARS)
+            print(f"autograd-mini {args.command}: warning: {line}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    return status
+
+
+def _run(args: argparse.Namespace, report: Report) -> int:
     try:
         args.handler(args, report)
-    except UsageError as error:
-        print(f"autograd-mini {args.command}: error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        where = f" {error.filename}" if error.filename else ""
-        print(
-            f"autograd-mini {args.command}: error: cannot write{where}: {error.strerror or error}",
-            file=sys.stderr,
-        )
-        return 2
     except FloatingPointError as error:
-        print(f"autograd-mini {args.command}: error: {error}", file=sys.stderr)
-        return 1
+        return _fail(args.command, str(error), 1)
+    except UsageError as error:
+        return _fail(args.command, str(error), 2)
+    except OSError as error:
+        reason = error.strerror or str(error) or type(error).__name__
+        message = f"{error.filename}: {reason}" if error.filename else reason
+        return _fail(args.command, message, 2)
+    except (ValueError, ArithmeticError, TypeError) as error:
+        return _fail(args.command, str(error) or type(error).__name__, 2)
+    except (RecursionError, MemoryError) as error:
+        return _fail(args.command, f"too large to compute ({type(error).__name__})", 2)
     return 0
+
+
+def _fail(command: str, message: str, status: int) -> int:
+    line = printable(" ".join(message.split()), MAX_ERROR_CHARS)
+    print(f"autograd-mini {command}: error: {line}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

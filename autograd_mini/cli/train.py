@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from autograd_mini import activations
-from autograd_mini.cli.arguments import bounded, dataset_names, hidden_sizes, out_option, seed_type
+from autograd_mini.cli.arguments import (
+    bounded,
+    dataset_names,
+    hidden_sizes,
+    out_option,
+    printable_name,
+    seed_type,
+)
 from autograd_mini.cli.output import UsageError, missing_dependency, prepare_out
 from autograd_mini.experiments import (
     DATASETS_2D,
@@ -24,6 +31,7 @@ from autograd_mini.experiments import (
     plot_loss,
     wine_question,
 )
+from autograd_mini.modelfile import ModelFileError
 from autograd_mini.train import LOSSES
 
 __all__ = [
@@ -36,6 +44,7 @@ __all__ = [
     "compiles",
     "plural",
     "run",
+    "save_path",
     "targets_for",
 ]
 
@@ -185,13 +194,21 @@ def compiles(model: Any, loss: str, x: Sequence[float], t: Any) -> bool:
     return True
 
 
+def save_path(text: str) -> Path:
+    """``--save``'s file, checked before training: a file name, not a folder, printable."""
+    path = Path(printable_name(text, "--save"))
+    if path.is_dir():
+        raise UsageError(f"--save {text[:60]!r} is a folder: give a file name, e.g. model.json")
+    return path
+
+
 def run(args: argparse.Namespace, report: Report) -> None:
     """Train an MLP; print the metrics; save the model, loss curve and decision boundary."""
     from autograd_mini import nn
     from autograd_mini import train as training
 
     out = prepare_out(args.out)
-    save_to = Path(args.save) if args.save else None
+    save_to = save_path(args.save) if args.save else None
     if save_to is not None:
         prepare_out(save_to.parent, "the folder of --save")
     with missing_dependency():
@@ -247,7 +264,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     report.say(f"  final training loss (whole data set, after training) {final_loss:.6g}")
     report.number(f"{args.dataset}: final training loss", f"{final_loss:.6g}")
     if train_acc is not None:
-        report.say(f"  training accuracy {train_acc:.1%}")
+        report.say(f"  training accuracy {train_acc:.1%} (whole data set, after training)")
         report.number(f"{args.dataset}: training accuracy", f"{train_acc:.1%}")
     if problem.test_xs:
         _, test_acc = training.evaluate(
@@ -260,7 +277,10 @@ def run(args: argparse.Namespace, report: Report) -> None:
         wine_question(report, model, problem)
     stem = args.dataset.replace("-", "_")
     model_path = save_to if save_to is not None else out / f"model_{stem}.json"
-    model.save(model_path)
+    try:
+        model.save(model_path)
+    except ModelFileError as error:  # e.g. the folder became unwritable while training
+        raise UsageError(str(error)) from None
     report.wrote("model (JSON)", model_path)
     if args.no_plots:
         return

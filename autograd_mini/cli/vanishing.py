@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from pathlib import Path
 
-from autograd_mini import i18n
+from autograd_mini import chapter, i18n
 from autograd_mini.cli.arguments import bounded, out_option, seed_type
 from autograd_mini.cli.output import missing_dependency, prepare_out
 from autograd_mini.experiments import (
@@ -18,10 +19,11 @@ from autograd_mini.experiments import (
     layer_gradients,
     max_sigmoid_slope,
     plot_vanishing,
+    pyplot,
 )
 from autograd_mini.files import write_atomic
 
-__all__ = ["HELP", "NAME", "add_arguments", "run"]
+__all__ = ["HELP", "NAME", "add_arguments", "plot", "plot_lines", "run"]
 
 NAME = "vanishing"
 HELP = "Vanishing gradients: the same deep MLP with sigmoid and with ReLU."
@@ -48,6 +50,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     out_option(p)
 
 
+def plot_lines(rows: dict[str, list[float]], lang: str = "en") -> dict[str, list[float]]:
+    """The plot's lines: each activation's mean |∂L/∂W| per layer, then the 0.25ⁿ reference
+    started at the sigmoid's last layer (:func:`autograd_mini.chapter.quarter_power_reference`)."""
+    reference = chapter.quarter_power_reference(rows["sigmoid"])
+    names = {a: a if lang == "en" else i18n.term(a, lang) for a in rows}  # the legend's
+    lines = {names[a]: means for a, means in rows.items()}
+    return {**lines, i18n.text("plot_reference", lang): reference}
+
+
+def plot(rows: dict[str, list[float]], path: Path, lang: str = "en") -> Path:
+    """Draw :func:`plot_lines` to ``path`` with the fonts of ``lang`` (a CJK font for ja)."""
+    with pyplot().rc_context({"font.family": list(i18n.FONT_FAMILIES[lang])}):
+        return plot_vanishing(plot_lines(rows, lang), path)
+
+
 def run(args: argparse.Namespace, report: Report) -> None:
     """The vanishing-gradient experiment: mean |∂L/∂W| per layer, sigmoid vs ReLU."""
     lang = i18n.check_lang(getattr(args, "lang", "en"))
@@ -66,12 +83,12 @@ def run(args: argparse.Namespace, report: Report) -> None:
     ratio = first / last if last else math.inf
     n = len(rows["sigmoid"])
     report.say("  " + i18n.text("sigmoid_ratio", lang, ratio=f"{ratio:.3g}", n=n))
-    report.number("sigmoid: layer 1 / last layer", f"{ratio:.3g}")
+    report.number(i18n.text("num_ratio_sigmoid", lang), f"{ratio:.3g}")
     relu_ratio = rows["relu"][0] / rows["relu"][-1] if rows["relu"][-1] else math.inf
-    report.number("relu: layer 1 / last layer", f"{relu_ratio:.3g}")
+    report.number(i18n.text("num_ratio_relu", lang), f"{relu_ratio:.3g}")
     path = out / "vanishing.json"
     write_atomic(path, json.dumps({"depth": args.depth, "width": args.width, **rows}, indent=1))
-    report.wrote("numbers (JSON)", path)
+    report.wrote(i18n.text("file_numbers", lang), path)
     with missing_dependency():
-        written = plot_vanishing(rows, out / "vanishing.png")
-    report.wrote("mean |∂L/∂W| per layer (log scale)", written)
+        written = plot(rows, out / "vanishing.png", lang)
+    report.wrote(i18n.text("file_plot", lang), written)

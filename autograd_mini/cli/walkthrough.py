@@ -112,8 +112,8 @@ def step3(report: Report, ex: chapter.WorkedExample, rho: float, lang: str = "en
         f"  w₂ ← {fmt(w2.data)} − {fmt(rho)} × {fmt(w2.grad)} = {fmt(new2)}"
         "    " + i18n.text("note_e8", lang)
     )
-    report.number("w_1 after", new1)
-    report.number("w_2 after", new2)
+    report.number(i18n.text("num_w_after", lang, i=1), new1)
+    report.number(i18n.text("num_w_after", lang, i=2), new2)
 
 
 def both_losses(report: Report, rho: float, lang: str = "en") -> chapter.UpdateComparison:
@@ -134,8 +134,8 @@ def both_losses(report: Report, rho: float, lang: str = "en") -> chapter.UpdateC
         )
         for line in why.splitlines():
             report.say("  " + line)
-    report.number("L after the update (w_1, w_2 only)", c.loss_w1_w2)
-    report.number("L after the update (every weight)", c.loss_every_weight)
+    report.number(i18n.text("num_loss_w1_w2", lang), c.loss_w1_w2)
+    report.number(i18n.text("num_loss_every", lang), c.loss_every_weight)
     return c
 
 
@@ -149,7 +149,7 @@ def more_steps(report: Report, steps: int, lr: float, lang: str = "en") -> list[
         ex = chapter.gradient_step(ex, lr)
         losses.append(ex.loss.data)
         report.say("  " + i18n.text("step_line", lang, k=k, loss=fmt(ex.loss.data)))
-    report.number(f"L after {steps} steps (ρ = {fmt(lr)})", losses[-1])
+    report.number(i18n.text("num_loss_steps", lang, steps=steps, lr=fmt(lr)), losses[-1])
     return losses
 
 
@@ -176,7 +176,9 @@ def run(args: argparse.Namespace, report: Report) -> None:
     report.say()
     fresh = chapter.build()
     fresh.loss.backward()
-    draw(report, draw_graph(fresh.loss), out / "walkthrough_graph.svg", "annotated graph")
+    graph = draw_graph(fresh.loss)
+    draw(report, graph, out / "walkthrough_graph.svg", i18n.text("file_graph", lang))
     network = draw_worked_example_network(fresh)
-    draw(report, network, out / "walkthrough_network.svg", "the chapter's 3-2-1 network")
-    stepper(report, fresh.loss, out / "walkthrough_stepper.html", "The chapter's worked example")
+    draw(report, network, out / "walkthrough_network.svg", i18n.text("file_network", lang))
+    title = i18n.text("stepper_title", lang)
+    stepper(report, fresh.loss, out / "walkthrough_stepper.html", title)
