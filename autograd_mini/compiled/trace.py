@@ -17,6 +17,7 @@ import dis
 import math
 import numbers
 import operator
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,10 @@ def _user_frame(frame: FrameType | None) -> tuple[FrameType | None, str]:
     return frame, called
 
 
+def _file_name(path: str) -> str:
+    return path if path.startswith("<") else os.path.basename(path)  # "<stdin>", "<doctest …>"
+
+
 def _in_library(frame: FrameType) -> bool:
     name = frame.f_globals.get("__name__", "")
     return name == "autograd_mini" or name.startswith("autograd_mini.")  # type: ignore[no-any-return]
@@ -141,7 +146,7 @@ class Recorder:
             what = {"": ".data", "__repr__": "repr()", "__str__": "str()"}.get(
                 called, f"{called}() reading the number"
             ) + " of"
-        at = f"{user.f_code.co_filename.rsplit('/', 1)[-1]}:{user.f_lineno}" if user else "?"
+        at = f"{_file_name(user.f_code.co_filename)}:{user.f_lineno}" if user else "?"
         message = (
             f"compiled: while tracing, {what} {self.describe(v)} at {at}: its number differs "
             f"per sample, so the traced graph cannot use it as a constant. Compute with "
