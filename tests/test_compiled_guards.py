@@ -244,6 +244,16 @@ def test_a_loss_constant_changed_after_the_fifth_call_is_refused_on_the_next_cal
     assert compile_loss(model, loss, [0.3], 1.0)([[0.3]], [1.0]).loss == pytest.approx(2.0 - y)
 
 
+def test_a_leaf_value_in_a_loss_is_checked_on_every_call() -> None:
+    weight = Value(0.5, label="weight")
+    model = MLP(1, [1], seed=0)
+    compiled = compile_loss(model, lambda y, t: weight * (y - t) ** 2, [0.3], 1.0)
+    assert compiled([[0.3], [0.6]], [1.0, 2.0]).loss > 0
+    weight.data = 0.25
+    with pytest.raises(DataDependenceError, match=r"'weight' .* from 0\.5 to 0\.25"):
+        compiled([[0.3], [0.6]], [1.0, 2.0])
+
+
 SCALE = 2.0
 
 

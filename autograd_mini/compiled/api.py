@@ -12,8 +12,8 @@ import numpy as np
 from autograd_mini.compiled.plan import Array, Plan
 from autograd_mini.compiled.trace import (
     OutsideNumbers,
+    OutsideValues,
     Tape,
-    check_outside,
     output_values,
     trace,
     traced_leaf,
@@ -61,6 +61,8 @@ class CompiledFunction:
         plan = self._trace(example)
         self.plan = Plan(plan, trainable=plan.n_leaves)  # parameters and inputs
         self.outside = OutsideNumbers(f)
+        self.outside_values = OutsideValues()
+        self.outside_values.add(plan)
 
     def _trace(self, sample: Sequence[float]) -> Tape:
         inputs = [traced_leaf(float(x)) for x in sample]
@@ -70,7 +72,7 @@ class CompiledFunction:
 
     def __call__(self, batch: Sequence[Sequence[float]] | Array) -> FunctionResult:
         xs = as_batch(batch, self.n_inputs, "compile_fn")
-        check_outside([self.plan.tape])
+        self.outside_values.check()
         self.outside.check()
         samples = range(xs.shape[0])
         leaves = np.empty((len(self.params) + self.n_inputs, xs.shape[0]))
@@ -155,9 +157,9 @@ class CompiledLoss:
         self.params: list[Value] = list(model.parameters())
         self.n_inputs = len(x) if _is_seq(x) else 1
         self.single = True  # whether the model returns one Value (not a list)
-        #: Every tape traced (model, penalty, one per target): their outside leaf Values
-        #: are checked at every call.
-        self._tapes: list[Tape] = []
+        #: Leaf Values from outside any of its traces, and the loss's and penalty's own
+        #: closure and global numbers: checked at every call.
+        self.outside_values = OutsideValues()
         self.outside = [OutsideNumbers(fn) for fn in (loss, penalty) if fn is not None]
         tape = self._trace_model(x)
         self.model_plan = Plan(tape, trainable=len(self.params))
@@ -187,12 +189,7 @@ class CompiledLoss:
             self.single = isinstance(out, Value)
             return out
 
-        return self._traced(trace(run, [*self.params, *inputs], labels))
-
-    def _traced(self, tape: Tape) -> Tape:
-        if tape.outside:
-            self._tapes.append(tape)
-        return tape
+        return self.outside_values.add(trace(run, [*self.params, *inputs], labels))
 
     def _eager_outputs(self, x: Any) -> list[float]:
         return [v.data for v in output_values(self.model(self._inputs(x)))]
@@ -201,7 +198,7 @@ class CompiledLoss:
         assert self.penalty is not None
         penalty = self.penalty
         labels = [_param_label(i, p) for i, p in enumerate(self.params)]
-        return self._traced(trace(lambda: penalty(self.params), self.params, labels))
+        return self.outside_values.add(trace(lambda: penalty(self.params), self.params, labels))
 
     def _trace_loss(self, target: Any, outputs: Sequence[float]) -> Tape:
         ys = [traced_leaf(v) for v in outputs]
@@ -214,7 +211,7 @@ class CompiledLoss:
                 raise TypeError(f"compile_loss: the loss must return a Value, got {out!r}")
             return out
 
-        return self._traced(trace(run, [*ys, *self.params], labels))
+        return self.outside_values.add(trace(run, [*ys, *self.params], labels))
 
     def _loss_kind(self, target: Any, outputs: Sequence[float]) -> tuple[_LossKind, list[float]]:
         """The loss tape for this target value: traced once per distinct target, cached."""
@@ -236,7 +233,7 @@ class CompiledLoss:
         xs = as_batch(xs_batch, self.n_inputs, "compile_loss")
         if len(ys_batch) != len(xs):
             raise ValueError(f"compile_loss: {len(xs)} inputs but {len(ys_batch)} targets")
-        check_outside(self._tapes)
+        self.outside_values.check()
         for numbers_read in self.outside:
             numbers_read.check()
         batch, n_params = len(xs), len(self.params)

@@ -33,10 +33,10 @@ __all__ = [
     "COMPARISONS",
     "Guard",
     "OutsideNumbers",
+    "OutsideValues",
     "Recorder",
     "Tape",
     "TracedValue",
-    "check_outside",
     "flatten",
     "output_values",
     "trace",
@@ -244,7 +244,7 @@ class Tape:
     guards: list[tuple[str, int, int, bool]]
     labels: list[str]
     #: Leaf Values from outside that are not leaves of the trace: ``(constant index, Value)``
-    #: (their value at trace time is ``constants[index]``; see :func:`check_outside`).
+    #: (their value at trace time is ``constants[index]``; see :class:`OutsideValues`).
     outside: list[tuple[int, Value]] = field(default_factory=list)
 
     @property
@@ -283,11 +283,21 @@ def trace(run: Callable[[], Any], leaves: Sequence[Value], labels: list[str]) ->
     return flatten(leaves, output_values(result), recorder.guards, labels)
 
 
-def check_outside(tapes: Sequence[Tape]) -> None:
-    """Every leaf Value from outside the trace still has its traced value (every call)."""
-    for tape in tapes:
+class OutsideValues:
+    """The leaf Values from outside the traces (not leaves of the trace) with their traced
+    numbers; :meth:`check` (at every call) refuses a change."""
+
+    def __init__(self) -> None:
+        self.values: dict[int, tuple[Value, float]] = {}
+
+    def add(self, tape: Tape) -> Tape:
         for index, v in tape.outside:
-            then, now = tape.constants[index], number(v)
+            self.values.setdefault(id(v), (v, tape.constants[index]))
+        return tape
+
+    def check(self) -> None:
+        for v, then in self.values.values():
+            now = number(v)
             if now != then and not (math.isnan(now) and math.isnan(then)):
                 name = f" {v.label!r}" if v.label else ""
                 raise data_dependence(
