@@ -753,6 +753,13 @@ def _codes(*functions: Callable[..., Any]) -> frozenset[CodeType]:
     return frozenset(found)
 
 
+# The engine functions whose reads of a Value's number become a node's number or a
+# reported comparison. A new function that reads ``.data`` to build a node must be listed
+# here, or the compiled path refuses it while tracing (loudly: never silently wrong).
+_ARITHMETIC = ("add", "radd", "sub", "rsub", "mul", "rmul", "truediv", "rtruediv")
 _GRAPH_READS = _codes(
-    _binary, apply, Value.__lt__, Value.__le__, Value.__gt__, Value.__ge__, Value.__float__
+    _binary,
+    apply,
+    *(getattr(Value, f"__{name}__") for name in (*_ARITHMETIC, "pow", "rpow", "neg", "abs")),
+    *(getattr(Value, f"__{name}__") for name in ("lt", "le", "gt", "ge", "float")),
 )

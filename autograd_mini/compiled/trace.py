@@ -134,7 +134,11 @@ class Recorder:
         label = self.labels.get(id(v))
         if label is not None:
             return label
-        return f"a Value computed by {v.op}" if v.op else "a Value computed in no_grad()"
+        return (
+            f"a Value computed by {v.op}"
+            if v.op
+            else "a Value computed in no_grad() (or traced earlier)"
+        )
 
     def refuse(self, v: Value, frame: FrameType, kind: str) -> None:
         """A read (or write) of a traced Value's number: a DataDependenceError, now and
