@@ -397,3 +397,14 @@ def test_second_order_inside_the_traced_function_stays_in_the_graph() -> None:
 
     with pytest.raises(DataDependenceError, match=r"backward\(\) reading the number of"):
         compile_fn(relu_slope, [], [1.0])
+
+
+def test_anomaly_mode_while_tracing_reports_the_first_nan_or_inf() -> None:
+    """Anomaly mode's checks read a traced Value's number only to name it in their error."""
+    from autograd_mini.anomaly import detect_anomaly
+
+    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"mul"):
+        compile_fn(lambda a: (a * 1e308) * 10, [], [1.0])
+    with detect_anomaly():
+        cf = compile_fn(lambda a: (a * 2).tanh(), [], [1.0])
+    assert cf([[0.0]]).values[0, 0] == 0.0

@@ -143,6 +143,8 @@ class Recorder:
     def refuse(self, v: Value, frame: FrameType, kind: str) -> None:
         """A read (or write) of a traced Value's number: a DataDependenceError, now and
         again when the trace ends (in case user code caught it)."""
+        if kind == "read" and frame.f_globals.get("__name__") == "autograd_mini.anomaly":
+            return  # anomaly mode's checks read numbers only to name a nan/inf in an error
         user, called = _user_frame(frame)
         if kind == "write":
             what = "writing .data of"
