@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
+from types import CodeType, FrameType
 from typing import Any, TypeAlias
 
 from autograd_mini import modes
@@ -36,6 +37,7 @@ __all__ = [
     "local_grads",
     "logsumexp",
     "no_grad",
+    "reads_for_graph",
     "set_grad_enabled",
     "topological_order",
 ]
@@ -367,7 +369,19 @@ def _node(op: Op, data: float, x: Any, y: Any) -> Value:
         out._x = out._y = None
     if state.anomaly is not None:
         state.anomaly.created(out if state.grad else _Unrecorded(op, out, x, y))
+    if state.tracer is not None:  # the tracer's Value subclass (same slots) records reads
+        out.__class__ = state.tracer.node_type
     return out
+
+
+def reads_for_graph(frame: FrameType) -> bool:
+    """Whether ``frame`` is one of the engine's own reads of a Value's number that stay in
+    the graph: a forward rule's argument (the result is a node) or a comparison or
+    ``float()`` (reported to the tracer). A tracer's Value subclass records every other."""
+    code = frame.f_code
+    if code is _data.__code__ and frame.f_back is not None:
+        code = frame.f_back.f_code
+    return code in _GRAPH_READS
 
 
 class _Unrecorded:
@@ -726,3 +740,26 @@ def _value_backend() -> Backend:
 
 
 _VALUES = _value_backend()
+
+
+def _codes(*functions: Callable[..., Any]) -> frozenset[CodeType]:
+    """The functions' code objects, with their comprehensions' (frames of their own)."""
+    todo = [f.__code__ for f in functions]
+    found: set[CodeType] = set()
+    while todo:
+        code = todo.pop()
+        found.add(code)
+        todo += [c for c in code.co_consts if isinstance(c, CodeType)]
+    return frozenset(found)
+
+
+# The engine functions whose reads of a Value's number become a node's number or a
+# reported comparison. A new function that reads ``.data`` to build a node must be listed
+# here, or the compiled path refuses it while tracing (loudly: never silently wrong).
+_ARITHMETIC = ("add", "radd", "sub", "rsub", "mul", "rmul", "truediv", "rtruediv")
+_GRAPH_READS = _codes(
+    _binary,
+    apply,
+    *(getattr(Value, f"__{name}__") for name in (*_ARITHMETIC, "pow", "rpow", "neg", "abs")),
+    *(getattr(Value, f"__{name}__") for name in ("lt", "le", "gt", "ge", "float")),
+)

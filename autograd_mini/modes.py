@@ -44,7 +44,11 @@ class AnomalyHook(Protocol):
 
 class Tracer(Protocol):
     """What the compiled path's tracing gives the engine: every read of a Value's number
-    that can steer Python code (comparisons, ``float()``) is reported."""
+    that can steer Python code (comparisons, ``float()``) is reported, and every node made
+    while tracing gets the class ``node_type`` (a Value subclass with no slots of its own,
+    e.g. one whose ``data`` records reads; nothing else's class changes)."""
+
+    node_type: type[Any]
 
     def compared(self, symbol: str, left: Any, right: Any, result: bool) -> None:
         """``left <symbol> right`` gave ``result`` (``float(v)`` is ``==`` with itself)."""

@@ -22,22 +22,36 @@ Parameters are broadcast over the batch and their gradients summed over it, so t
 is the gradient of the batch mean L = (1/B) Σₙ loss(y(xₙ), tₙ), equal to eager mode's up to
 floating-point rounding.
 
-**Data dependence.** A traced tape is only valid if the function computes the same graph for
-every sample. The rules:
+**Data dependence.** A traced tape is only valid if the function computes the same graph
+for every sample. The compiled path is never silently wrong about that: every read of a
+traced Value's number while tracing is either a guard checked on every sample of every
+call, or a :class:`DataDependenceError` at trace time. The rules:
 
-* Every comparison (``< <= > >=``) and every ``float()`` of a Value made while tracing is
-  recorded as a *guard* (its operands and its result). Each call re-evaluates every guard on
-  the whole batch; if one comes out differently for some sample, the call raises
-  :class:`DataDependenceError` naming the comparison and the sample. So a Python ``if`` on a
-  Value, ``max(a, b)`` or a data-dependent loop that compares Values never silently reuses
-  the wrong branch.
-* Reading ``.data`` directly cannot be intercepted. To catch it (and anything else that
-  makes the graph or its constants depend on the data or on the parameter values), the
-  first two calls and every :data:`VERIFY_EVERY`-th call after them retrace one sample of
-  the batch eagerly (the last sample first, then the one before it, ...; the second call
-  already sees updated parameters) and compare its tape, constants included, with the
-  compiled one; a difference raises :class:`DataDependenceError`. This check is by
-  sampling: code that reads ``.data`` must be run eagerly. ``verify=False`` skips it.
+* Every comparison (``< <= > >=``, also through a saved method or ``operator.gt``,
+  ``max``, ``sorted``) and every ``float()`` of a Value made while tracing (also
+  ``math.exp(v)``, ``math.isfinite(v)``) is recorded as a *guard* (its operands and its
+  result). Each call re-evaluates every guard on the whole batch; if one comes out
+  differently for some sample, the call raises :class:`DataDependenceError` naming the
+  comparison and the sample. So a Python ``if`` on a Value or a data-dependent loop that
+  compares Values never reuses the wrong branch.
+* Every other read of a traced Value's number is refused at trace time with
+  :class:`DataDependenceError` naming the Value and the user's ``file:line``: ``.data``
+  (also in ``sorted(key=lambda v: v.data)``), ``repr()``/``str()``/f-strings,
+  ``backward()`` or ``local_grads`` inside the traced function (first-order gradients are
+  numbers of the sample; ``backward(create_graph=True)`` through smooth ops builds Values
+  and is traced), writing ``.data``, and a Value computed in ``no_grad()`` while tracing.
+  The traced Values are a :class:`~autograd_mini.compiled.trace.TracedValue` (a Value
+  subclass made by the engine while this thread traces) whose ``data`` lets only the
+  engine's forward rules and comparisons through. ``bool(v)`` is always true and ``==`` is
+  identity, as in eager mode: neither depends on the data.
+* Numbers from outside the trace: a leaf Value the function uses that is not a parameter
+  is checked at every call (a change raises :class:`DataDependenceError`; pass it among the
+  parameters to have it read at every call); so are the plain numbers (int, float, bool)
+  the traced function (``f``, the loss, the penalty) reads from its own closure or from
+  module globals it names. Any other plain number is **frozen** at its value when traced:
+  a number reached through a helper function or an attribute, and a parameter's ``.data``
+  read in user code (``a * p.data`` keeps p's value of the trace; write ``a * p``). To
+  change such a number, compile again.
 * For :func:`compile_loss`, the loss is traced per distinct target value (cached), with the
   target as a plain number exactly as eager mode passes it, so targets may freely steer the
   loss's structure (a class index picking a logit, one-hot zeros skipped); samples whose
@@ -45,8 +59,10 @@ every sample. The rules:
   sample.
 
 Tracing puts a recorder in this thread's modes (:mod:`autograd_mini.modes`) that the
-engine reports comparisons and ``float()`` to; nothing is patched, and other threads
-computing with Values meanwhile are not affected.
+engine reports comparisons and ``float()`` to, and whose Value subclass the engine gives
+the nodes it makes; nothing is patched, and other threads computing with Values (or even
+reading this trace's Values) meanwhile are not affected. Outside tracing the engine's
+fast path is unchanged.
 
 Domain errors (log of a number ≤ 0, division by zero, ...) are found with the op table's
 ``domains`` tests evaluated on the group's whole array, and raised with the sample's index.
@@ -59,7 +75,6 @@ imported only by this package (``pip install 'autograd-mini[fast]'``).
 from __future__ import annotations
 
 from autograd_mini.compiled.api import (
-    VERIFY_EVERY,
     BatchResult,
     CompiledFunction,
     CompiledLoss,
@@ -71,7 +86,6 @@ from autograd_mini.compiled.plan import NUMPY, DataDependenceError
 
 __all__ = [
     "NUMPY",
-    "VERIFY_EVERY",
     "BatchResult",
     "CompiledFunction",
     "CompiledLoss",

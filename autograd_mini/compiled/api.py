@@ -9,12 +9,18 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd_mini.compiled.plan import Array, DataDependenceError, Plan
-from autograd_mini.compiled.trace import Tape, output_values, trace
+from autograd_mini.compiled.plan import Array, Plan
+from autograd_mini.compiled.trace import (
+    OutsideNumbers,
+    OutsideValues,
+    Tape,
+    output_values,
+    trace,
+    traced_leaf,
+)
 from autograd_mini.engine import Value
 
 __all__ = [
-    "VERIFY_EVERY",
     "BatchResult",
     "CompiledFunction",
     "CompiledLoss",
@@ -22,10 +28,6 @@ __all__ = [
     "compile_fn",
     "compile_loss",
 ]
-
-#: A compiled loss retraces one sample on its first two calls and on every this-many-th call.
-VERIFY_EVERY = 64
-
 
 # -- public API: compile_fn ------------------------------------------------------------------
 
@@ -52,25 +54,26 @@ class CompiledFunction:
         f: Callable[..., Any],
         params: Sequence[Value],
         example: Sequence[float],
-        verify: bool = True,
     ) -> None:
         self.f = f
         self.params = list(params)
         self.n_inputs = len(example)
         plan = self._trace(example)
         self.plan = Plan(plan, trainable=plan.n_leaves)  # parameters and inputs
-        self.verify = verify
-        self.verify_every = VERIFY_EVERY
-        self._calls = 0
+        self.outside = OutsideNumbers(f)
+        self.outside_values = OutsideValues()
+        self.outside_values.add(plan)
 
     def _trace(self, sample: Sequence[float]) -> Tape:
-        inputs = [Value(float(x)) for x in sample]
+        inputs = [traced_leaf(float(x)) for x in sample]
         labels = [f"parameter #{i}" for i in range(len(self.params))]
         labels += [f"input x[{i}]" for i in range(len(inputs))]
         return trace(lambda: self.f(*inputs), [*self.params, *inputs], labels)
 
     def __call__(self, batch: Sequence[Sequence[float]] | Array) -> FunctionResult:
         xs = as_batch(batch, self.n_inputs, "compile_fn")
+        self.outside_values.check()
+        self.outside.check()
         samples = range(xs.shape[0])
         leaves = np.empty((len(self.params) + self.n_inputs, xs.shape[0]))
         leaves[: len(self.params)] = np.array([p.data for p in self.params]).reshape(-1, 1)
@@ -78,10 +81,6 @@ class CompiledFunction:
         work = self.plan.forward(leaves, None, samples)  # checks the guards
         vals = work.vals
         grads = self.plan.backward(work, np.ones((len(self.plan.outputs), len(xs))), samples)
-        if verify_due(self._calls, self.verify, self.verify_every):
-            n = (-1 - self._calls) % len(xs)
-            verify_tape(self.plan.tape, self._trace(xs[n].tolist()), f"f on sample {n}")
-        self._calls += 1
         n = len(self.params)
         return FunctionResult(
             values=vals[self.plan.outputs].T.copy(),
@@ -94,17 +93,16 @@ def compile_fn(
     f: Callable[..., Any],
     params: Sequence[Value],
     example_inputs: Sequence[float],
-    *,
-    verify: bool = True,
 ) -> CompiledFunction:
     """Trace ``f(*inputs)`` once at ``example_inputs`` and return a batch version of it.
 
     ``f`` takes one Value per input and returns a Value or a list of Values; ``params`` are
     Values f uses (read at each call, so updating ``p.data`` is seen). ``compiled(batch)``
     takes a (B, inputs) batch and returns a :class:`FunctionResult`. Any other leaf Value f
-    uses is a constant of the trace. Data dependence is guarded as the module explains.
+    uses is a constant of the trace, checked at every call. Data dependence is guarded
+    or refused as :mod:`autograd_mini.compiled` explains.
     """
-    return CompiledFunction(f, params, example_inputs, verify)
+    return CompiledFunction(f, params, example_inputs)
 
 
 def as_batch(batch: Any, width: int, who: str) -> Array:
@@ -119,32 +117,6 @@ def as_batch(batch: Any, width: int, who: str) -> Array:
     if xs.ndim != 2 or xs.shape[1] != width or xs.shape[0] == 0:
         raise ValueError(f"{who}: expected a batch of shape (B ≥ 1, {width}), got {xs.shape}")
     return xs
-
-
-def verify_due(calls: int, verify: bool, every: int) -> bool:
-    """Retrace on the first two calls (the second sees updated parameters), then every
-    ``every``-th call."""
-    return verify and (calls < 2 or (every > 0 and calls % every == 0))
-
-
-def verify_tape(tape: Tape, again: Tape, what: str) -> None:
-    """The retrace of one sample must give the same tape, constants included."""
-    if again.structure != tape.structure:
-        raise DataDependenceError(
-            f"compiled: retracing {what} gave a different graph: its "
-            f"structure depends on the data (a branch or loop on .data?); run it eagerly"
-        )
-    same_constants(tape.constants, again.constants, what)
-
-
-def same_constants(traced: list[float], again: list[float], what: str) -> None:
-    for a, b in zip(traced, again, strict=True):
-        if a != b and not (a != a and b != b):  # nan == nan here
-            raise DataDependenceError(
-                f"compiled: retracing {what} changed the constant {a!r} "
-                f"to {b!r}: a number was read from a Value's .data, or a leaf Value that is "
-                f"not a parameter changed; run it eagerly"
-            )
 
 
 # -- public API: compile_loss ----------------------------------------------------------------
@@ -180,17 +152,15 @@ class CompiledLoss:
         x: Any,
         y: Any,
         penalty: Callable[[list[Value]], Value] | None = None,
-        verify: bool = True,
     ) -> None:
         self.model, self.loss = model, loss
         self.params: list[Value] = list(model.parameters())
         self.n_inputs = len(x) if _is_seq(x) else 1
         self.single = True  # whether the model returns one Value (not a list)
-        #: Retrace a sample on the first two calls and every ``verify_every``-th call after
-        #: (to catch .data reads, see the module docstring); False: never.
-        self.verify = verify
-        self.verify_every = VERIFY_EVERY
-        self._calls = 0
+        #: Leaf Values from outside any of its traces, and the loss's and penalty's own
+        #: closure and global numbers: checked at every call.
+        self.outside_values = OutsideValues()
+        self.outside = [OutsideNumbers(fn) for fn in (loss, penalty) if fn is not None]
         tape = self._trace_model(x)
         self.model_plan = Plan(tape, trainable=len(self.params))
         self.penalty = penalty
@@ -207,7 +177,7 @@ class CompiledLoss:
     # tracing
 
     def _inputs(self, x: Any) -> list[Value]:
-        return [Value(float(v)) for v in (x if _is_seq(x) else [x])]
+        return [traced_leaf(float(v)) for v in (x if _is_seq(x) else [x])]
 
     def _trace_model(self, x: Any) -> Tape:
         inputs = self._inputs(x)
@@ -219,7 +189,7 @@ class CompiledLoss:
             self.single = isinstance(out, Value)
             return out
 
-        return trace(run, [*self.params, *inputs], labels)
+        return self.outside_values.add(trace(run, [*self.params, *inputs], labels))
 
     def _eager_outputs(self, x: Any) -> list[float]:
         return [v.data for v in output_values(self.model(self._inputs(x)))]
@@ -228,10 +198,10 @@ class CompiledLoss:
         assert self.penalty is not None
         penalty = self.penalty
         labels = [_param_label(i, p) for i, p in enumerate(self.params)]
-        return trace(lambda: penalty(self.params), self.params, labels)
+        return self.outside_values.add(trace(lambda: penalty(self.params), self.params, labels))
 
     def _trace_loss(self, target: Any, outputs: Sequence[float]) -> Tape:
-        ys = [Value(v) for v in outputs]
+        ys = [traced_leaf(v) for v in outputs]
         labels = [f"model output y[{i}]" for i in range(len(ys))]
         labels += [_param_label(i, p) for i, p in enumerate(self.params)]
 
@@ -241,7 +211,7 @@ class CompiledLoss:
                 raise TypeError(f"compile_loss: the loss must return a Value, got {out!r}")
             return out
 
-        return trace(run, [*ys, *self.params], labels)
+        return self.outside_values.add(trace(run, [*ys, *self.params], labels))
 
     def _loss_kind(self, target: Any, outputs: Sequence[float]) -> tuple[_LossKind, list[float]]:
         """The loss tape for this target value: traced once per distinct target, cached."""
@@ -263,6 +233,9 @@ class CompiledLoss:
         xs = as_batch(xs_batch, self.n_inputs, "compile_loss")
         if len(ys_batch) != len(xs):
             raise ValueError(f"compile_loss: {len(xs)} inputs but {len(ys_batch)} targets")
+        self.outside_values.check()
+        for numbers_read in self.outside:
+            numbers_read.check()
         batch, n_params = len(xs), len(self.params)
         samples = range(batch)
         pvals = np.array([p.data for p in self.params], dtype=np.float64).reshape(-1, 1)
@@ -291,9 +264,6 @@ class CompiledLoss:
             pwork = self.penalty_plan.forward(pvals, None, [0])
             total += float(pwork.vals[self.penalty_plan.outputs[0], 0])
             d_params += self.penalty_plan.backward(pwork, np.ones((1, 1)), [0])[:n_params, 0]
-        if verify_due(self._calls, self.verify, self.verify_every):  # after the guards
-            self._verify(xs, ys_batch)
-        self._calls += 1
         return BatchResult(
             loss=total,
             grads=d_params.tolist(),
@@ -327,26 +297,6 @@ class CompiledLoss:
         self._last_keys, self._last_groups = keys, groups
         return groups
 
-    def _verify(self, xs: Array, ys: Sequence[Any]) -> None:
-        """Retrace sample n (a different one each call) and compare with the tapes."""
-        n = (-1 - self._calls) % len(xs)
-        x = xs[n].tolist()
-        verify_tape(self.model_plan.tape, self._trace_model(x), f"the model on sample {n}")
-        if self.penalty_plan is not None:
-            verify_tape(self.penalty_plan.tape, self._trace_penalty(), "the penalty")
-        found = self._by_target.get(_freeze(ys[n]))
-        if found is None:
-            return  # a target that is not cached: its loss was traced afresh this call
-        kind, constants = found
-        again = self._trace_loss(ys[n], self._eager_outputs(x))
-        what = f"the loss on sample {n}"
-        if again.structure != kind.structure:
-            raise DataDependenceError(
-                f"compiled: retracing {what} gave a different graph: its structure depends "
-                f"on the model's outputs (a branch on .data?); run it eagerly"
-            )
-        same_constants(constants, again.constants, what)
-
 
 def compile_loss(
     model: Any,
@@ -355,7 +305,6 @@ def compile_loss(
     y_example: Any,
     *,
     penalty: Callable[[list[Value]], Value] | None = None,
-    verify: bool = True,
 ) -> CompiledLoss:
     """Trace ``loss(model(x), t)`` once; ``compiled(xs, ys)`` replays it for a whole batch.
 
@@ -369,9 +318,9 @@ def compile_loss(
     ``penalty`` (optional) is a function of the parameter list only, e.g. an L2 term
     ``lambda ps: 1e-4 * add_n([p * p for p in ps])``, computed once per batch rather than
     per sample. Parameter values are read at every call, so optimizer updates are seen.
-    ``verify``: retrace a sample now and then to catch ``.data`` reads (module docstring).
+    Data dependence is guarded or refused as :mod:`autograd_mini.compiled` explains.
     """
-    return CompiledLoss(model, loss, x_example, y_example, penalty, verify)
+    return CompiledLoss(model, loss, x_example, y_example, penalty)
 
 
 def _is_seq(x: Any) -> bool:

@@ -1,22 +1,47 @@
 """Tracing: run a per-sample function once, eagerly, and flatten its graph into a tape.
 
-While tracing, this thread's modes carry a :class:`Recorder` (no method is patched): the
-engine reports every comparison and ``float()`` of a Value to it, and each becomes a guard
-the replay re-checks on every sample.
+While tracing, this thread's modes carry a :class:`Recorder` (no function or class is
+patched). The engine reports every comparison and ``float()`` of a Value to it; each becomes
+a guard the replay checks on every sample of every call. Every node made while tracing, and
+every traced leaf (:func:`traced_leaf`: the sample's inputs, a loss's model outputs), is a
+:class:`TracedValue`, whose ``data`` lets only the engine's forward rules and comparisons
+through (:func:`~autograd_mini.engine.reads_for_graph`): any other read of its number —
+``.data`` in user code, ``repr()``/``str()``/f-strings, ``backward()`` or ``local_grads``
+inside the traced function — and any write of its ``.data`` is a
+:class:`DataDependenceError` at trace time, naming what was read and the user's file:line.
 """
 
 from __future__ import annotations
 
+import dis
+import math
+import numbers
 import operator
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from types import CodeType, FrameType
 from typing import Any, NamedTuple
 
-from autograd_mini.engine import Value, is_grad_enabled, topological_order
-from autograd_mini.modes import using_tracer
+from autograd_mini.engine import Value, is_grad_enabled, reads_for_graph, topological_order
+from autograd_mini.modes import STATE, using_tracer
 from autograd_mini.ops import Op
 
-__all__ = ["COMPARISONS", "Guard", "Recorder", "Tape", "flatten", "output_values", "trace"]
+__all__ = [
+    "COMPARISONS",
+    "Guard",
+    "OutsideNumbers",
+    "OutsideValues",
+    "Recorder",
+    "Tape",
+    "TracedValue",
+    "flatten",
+    "output_values",
+    "trace",
+    "traced_leaf",
+]
 
 
 class Guard(NamedTuple):
@@ -36,20 +61,177 @@ COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
 }
 
+#: Value's own ``data`` slot (the raw number, read and written without recording).
+RAW_DATA: Any = vars(Value)["data"]
+
+
+class TracedValue(Value):
+    """A Value made while tracing (same slots as Value). In a thread that is tracing, a read
+    of its number outside the engine's graph-building reads, or a write of it, is refused;
+    anywhere else (another thread, after the trace) it is an ordinary Value."""
+
+    __slots__ = ()
+
+    @property
+    def data(self) -> float:
+        tracer = STATE.tracer
+        if tracer.__class__ is Recorder:
+            frame = sys._getframe(1)
+            if not reads_for_graph(frame):
+                tracer.refuse(self, frame, "read")
+        return RAW_DATA.__get__(self, Value)  # type: ignore[no-any-return]
+
+    @data.setter
+    def data(self, value: float) -> None:
+        tracer = STATE.tracer
+        if tracer.__class__ is Recorder:
+            tracer.refuse(self, sys._getframe(1), "write")
+        RAW_DATA.__set__(self, value)
+
+
+def traced_leaf(x: float) -> Value:
+    """A leaf of the trace (an input, a model output): a :class:`TracedValue` of ``x``."""
+    leaf = Value(x)
+    leaf.__class__ = TracedValue
+    return leaf
+
+
+def _user_frame(frame: FrameType | None) -> tuple[FrameType | None, str]:
+    """The first frame outside autograd_mini, and the outermost library function on the way
+    (the one user code called, e.g. ``__repr__`` or ``backward``; "" if none)."""
+    called = ""
+    while frame is not None and _in_library(frame):
+        called = frame.f_code.co_name
+        frame = frame.f_back
+    return frame, called
+
+
+def _file_name(path: str) -> str:
+    return path if path.startswith("<") else os.path.basename(path)  # "<stdin>", "<doctest …>"
+
+
+def _in_library(frame: FrameType) -> bool:
+    name = frame.f_globals.get("__name__", "")
+    return name == "autograd_mini" or name.startswith("autograd_mini.")  # type: ignore[no-any-return]
+
 
 class Recorder:
     """The tracer (see :mod:`autograd_mini.modes`): every comparison and ``float()`` of a
-    Value in this thread while tracing becomes a guard."""
+    Value in this thread while tracing becomes a guard; nodes made are :class:`TracedValue`
+    and a read of their number outside the graph is refused (:meth:`refuse`)."""
 
-    def __init__(self) -> None:
+    node_type = TracedValue
+
+    def __init__(self, leaves: Sequence[Value] = (), labels: Sequence[str] = ()) -> None:
         self.guards: list[Guard] = []
+        self.refusals: list[str] = []
+        self.labels = {id(v): label for v, label in zip(leaves, labels, strict=False)}
 
     def compared(self, symbol: str, left: Any, right: Any, result: bool) -> None:
         self.guards.append(Guard(symbol, left, right, result))
 
+    def describe(self, v: Value) -> str:
+        label = self.labels.get(id(v))
+        if label is not None:
+            return label
+        return (
+            f"a Value computed by {v.op}"
+            if v.op
+            else "a Value computed in no_grad() (or traced earlier)"
+        )
+
+    def refuse(self, v: Value, frame: FrameType, kind: str) -> None:
+        """A read (or write) of a traced Value's number: a DataDependenceError, now and
+        again when the trace ends (in case user code caught it)."""
+        if kind == "read" and frame.f_globals.get("__name__") == "autograd_mini.anomaly":
+            return  # anomaly mode's checks read numbers only to name a nan/inf in an error
+        user, called = _user_frame(frame)
+        if kind == "write":
+            what = "writing .data of"
+        else:
+            what = {"": ".data", "__repr__": "repr()", "__str__": "str()"}.get(
+                called, f"{called}() reading the number"
+            ) + " of"
+        at = f"{_file_name(user.f_code.co_filename)}:{user.f_lineno}" if user else "?"
+        message = (
+            f"compiled: while tracing, {what} {self.describe(v)} at {at}: its number differs "
+            f"per sample, so the traced graph cannot use it as a constant. Compute with "
+            f"Values instead (ops such as relu, abs, maximum, clip; comparisons are guarded), "
+            f"or run this function eagerly."
+        )
+        self.refusals.append(message)
+        raise data_dependence(message)
+
+
+def data_dependence(message: str) -> Exception:
+    from autograd_mini.compiled.plan import DataDependenceError  # plan imports this module
+
+    return DataDependenceError(message)
+
+
+class OutsideNumbers:
+    """The plain numbers (int, float, bool) a traced function reads from its own closure
+    and from the module globals it names, as they were at trace time; :meth:`check` (at
+    every call) refuses a change. Numbers reached any other way (a helper's closure, an
+    attribute, a parameter's ``.data``) are frozen in the trace unchecked, as documented."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.names = list(_outside_names(fn))
+        self.then = [get() for _, get in self.names]
+
+    def check(self) -> None:
+        for (name, get), then in zip(self.names, self.then, strict=True):
+            now = get()
+            if now is not then and not (now == then and type(now) is type(then)):
+                if now != now and then != then:  # nan stays nan
+                    continue
+                raise data_dependence(
+                    f"compiled: {name}, a number the traced function reads from outside, "
+                    f"changed from {then!r} to {now!r} since tracing: numbers that are not "
+                    f"Values are constants of the trace; compile again (or make it a Value "
+                    f"among the parameters)"
+                )
+
+
+_MISSING: Any = object()
+
+
+def _outside_names(fn: Any) -> Iterator[tuple[str, Callable[[], Any]]]:
+    """``(description, getter)`` of each closure cell and named global holding a number."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return
+    for name, cell in zip(code.co_freevars, getattr(fn, "__closure__", None) or (), strict=False):
+        if _is_number(_cell(cell)):
+            yield f"{name!r} (a closure variable)", partial(_cell, cell)
+    namespace = getattr(fn, "__globals__", {})
+    for name in sorted(_global_names(code)):
+        if _is_number(namespace.get(name, _MISSING)):
+            yield f"{name!r} (a global)", partial(namespace.get, name, _MISSING)
+
+
+def _cell(cell: Any) -> Any:
+    try:
+        return cell.cell_contents
+    except ValueError:  # an empty cell
+        return _MISSING
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number) and not isinstance(x, Value)
+
+
+def _global_names(code: CodeType) -> set[str]:
+    names = {i.argval for i in dis.get_instructions(code) if i.opname == "LOAD_GLOBAL"}
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            names |= _global_names(const)
+    return names
+
 
 def number(x: Any) -> Any:
-    return x.data if isinstance(x, Value) else x
+    return RAW_DATA.__get__(x, Value) if isinstance(x, Value) else x
 
 
 @dataclass
@@ -67,6 +249,9 @@ class Tape:
     outputs: list[int]
     guards: list[tuple[str, int, int, bool]]
     labels: list[str]
+    #: Leaf Values from outside that are not leaves of the trace: ``(constant index, Value)``
+    #: (their value at trace time is ``constants[index]``; see :class:`OutsideValues`).
+    outside: list[tuple[int, Value]] = field(default_factory=list)
 
     @property
     def structure(self) -> tuple[Any, ...]:
@@ -84,13 +269,48 @@ class Tape:
 
 
 def trace(run: Callable[[], Any], leaves: Sequence[Value], labels: list[str]) -> Tape:
-    """Run ``run()`` eagerly, recording guards, and flatten the Values it returns."""
+    """Run ``run()`` eagerly, recording guards, and flatten the Values it returns.
+
+    A refused read of a traced Value's number (see the module docstring) raises
+    :class:`DataDependenceError`, also when the traced code caught the first one.
+    """
     if not is_grad_enabled():
         raise RuntimeError("compiled: cannot trace inside no_grad(): no graph is recorded")
-    recorder = Recorder()
+    recorder = Recorder(leaves, labels)
     with using_tracer(recorder):
-        result = run()
+        try:
+            result = run()
+        except Exception as error:
+            if recorder.refusals and str(error) not in recorder.refusals:  # caught, then
+                raise data_dependence(recorder.refusals[0]) from error
+            raise
+    if recorder.refusals:
+        raise data_dependence(recorder.refusals[0])
     return flatten(leaves, output_values(result), recorder.guards, labels)
+
+
+class OutsideValues:
+    """The leaf Values from outside the traces (not leaves of the trace) with their traced
+    numbers; :meth:`check` (at every call) refuses a change."""
+
+    def __init__(self) -> None:
+        self.values: dict[int, tuple[Value, float]] = {}
+
+    def add(self, tape: Tape) -> Tape:
+        for index, v in tape.outside:
+            self.values.setdefault(id(v), (v, tape.constants[index]))
+        return tape
+
+    def check(self) -> None:
+        for v, then in self.values.values():
+            now = number(v)
+            if now != then and not (math.isnan(now) and math.isnan(then)):
+                name = f" {v.label!r}" if v.label else ""
+                raise data_dependence(
+                    f"compiled: the leaf Value{name} used by the traced function changed from "
+                    f"{then!r} to {now!r} since tracing; pass it among the parameters to "
+                    f"have it read at every call, or compile again"
+                )
 
 
 def output_values(result: Any) -> list[Value]:
@@ -129,8 +349,15 @@ def flatten(
         constants.append(float(number(a)))
         return len(leaves) + len(nodes) + len(constants) - 1
 
+    outside: list[tuple[int, Value]] = []
     for leaf in constant_leaves:
+        if isinstance(leaf, TracedValue):
+            raise data_dependence(
+                "compiled: a Value computed in no_grad() while tracing is used by the traced "
+                "graph: it holds a number of the traced sample; compute it with recording on"
+            )
         slot[leaf] = ref(leaf)
+        outside.append((slot[leaf] - len(leaves) - len(nodes), leaf))
     code = [(node.operation, tuple(ref(a) for a in node.args)) for node in nodes]
     return Tape(
         n_leaves=len(leaves),
@@ -139,4 +366,5 @@ def flatten(
         outputs=[slot[v] for v in outputs],
         guards=[(g.symbol, ref(g.left), ref(g.right), g.result) for g in guards],
         labels=labels,
+        outside=outside,
     )
