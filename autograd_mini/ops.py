@@ -38,6 +38,7 @@ __all__ = [
     "FLOAT",
     "OPS",
     "Backend",
+    "Dense",
     "Domain",
     "Elementary",
     "Op",
@@ -290,6 +291,21 @@ class Domain:
     message: str
 
 
+@dataclass(frozen=True)
+class Dense:
+    """How k instructions of an op with arguments (w₁…wₙ, h₁…hₙ, b) that share their inputs
+    h run as one layer on arrays (the compiled path; ``linear``): W is (k, n), H is (n, B),
+    b is (k, 1) and δ = ∂L/∂out is (k, B). ``forward(W, H, b)`` gives the (k, B) outputs;
+    ``grad_weights(δ, H)``, ``grad_inputs(δ, W)`` and ``grad_bias(δ)`` give ∂L/∂W summed over
+    the batch, ∂L/∂H and ∂L/∂b summed over the batch (the op's ``partials`` as matrix products;
+    tests check the two agree)."""
+
+    forward: Rule
+    grad_weights: Rule
+    grad_inputs: Rule
+    grad_bias: Rule
+
+
 @dataclass(frozen=True, eq=False)
 class Op:
     """One primitive: its name, forward rule, local-derivative rule, domain and display.
@@ -300,6 +316,7 @@ class Op:
     ``symbol`` is how the drawing names the operation; ``formula`` is the rule in words.
     ``arity`` is the number of arguments (None: any number). ``method``: whether ``Value``
     has a method of this name and the expression grapher a function (one-argument ops).
+    ``dense``: the op as a whole layer of matrix products (:class:`Dense`), or None.
     """
 
     name: str
@@ -311,6 +328,7 @@ class Op:
     arity: int | None = None
     method: bool = False
     check: Callable[..., None] | None = field(default=None, repr=False)
+    dense: Dense | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.domains and self.check is None:
@@ -358,6 +376,7 @@ def define(
     check: Domain | Sequence[Domain] | None = None,
     symbol: str | None = None,
     method: bool = False,
+    dense: Dense | None = None,
 ) -> Op:
     """Add an operation to the table and return it; apply it with ``engine.apply(op, ...)``.
 
@@ -368,6 +387,8 @@ def define(
     ``check``: :class:`Domain` rules for inputs where the op is undefined. ``symbol``: the
     drawing's name (default ``name``). ``method``: marks a built-in op that ``Value`` has a
     method for (the expression grapher's functions are these; tests check each exists).
+    ``dense``: for an op taking (w₁…wₙ, h₁…hₙ, b), its rules as one layer of matrix products
+    (:class:`Dense`), which the compiled path uses for instructions that share their inputs.
 
     >>> cube = define("cube_doc", forward=lambda m, x: x * x * x,
     ...               partials=lambda m, out, x: (3 * x * x,), formula="∂/∂x = 3x²")
@@ -396,7 +417,7 @@ def define(
         domains = tuple(check) if isinstance(check, (list, tuple)) else (check,)
     if not all(isinstance(d, Domain) for d in domains):
         raise TypeError(f"define({name!r}): check must be a Domain or a list of Domains")
-    op = Op(name, symbol or name, forward, partials, formula, domains, n, method)
+    op = Op(name, symbol or name, forward, partials, formula, domains, n, method, dense=dense)
     OPS[name] = op
     return op
 
@@ -541,7 +562,10 @@ define("clip", symbol="clip",
        check=Domain(lambda m, x, lo, hi: lo > hi, ValueError,
                     "clip: the bounds lo = {1!r} > hi = {2!r}"))
 define("linear", symbol="Σwh+b", forward=_linear_forward, partials=_linear_partials,
-       formula="u = Σᵢ wᵢhᵢ + b: ∂u/∂wᵢ = hᵢ, ∂u/∂hᵢ = wᵢ, ∂u/∂b = 1")
+       formula="u = Σᵢ wᵢhᵢ + b: ∂u/∂wᵢ = hᵢ, ∂u/∂hᵢ = wᵢ, ∂u/∂b = 1",
+       # a layer of them sharing their inputs: U = WH + b, ∂L/∂W = δHᵀ, ∂L/∂H = Wᵀδ
+       dense=Dense(forward=lambda W, H, b: W @ H + b, grad_weights=lambda d, H: d @ H.T,
+                   grad_inputs=lambda d, W: W.T @ d, grad_bias=lambda d: d.sum(axis=1)))
 define("sum", symbol="Σ", forward=_sum_forward,
        partials=lambda m, out, *xs: (1.0,) * len(xs), formula="∂/∂xᵢ = 1")
 define("logsumexp", symbol="logΣexp", forward=_logsumexp_forward,
