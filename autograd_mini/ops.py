@@ -317,6 +317,8 @@ class Op:
     ``arity`` is the number of arguments (None: any number). ``method``: whether ``Value``
     has a method of this name and the expression grapher a function (one-argument ops).
     ``dense``: the op as a whole layer of matrix products (:class:`Dense`), or None.
+    ``stacked``: for a variadic op, its forward rule on all arguments stacked in one array
+    (arity, …) — one reduction instead of a fold of n − 1 steps (``sum``), or None.
     """
 
     name: str
@@ -329,6 +331,7 @@ class Op:
     method: bool = False
     check: Callable[..., None] | None = field(default=None, repr=False)
     dense: Dense | None = field(default=None, repr=False)
+    stacked: Rule | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.domains and self.check is None:
@@ -377,6 +380,7 @@ def define(
     symbol: str | None = None,
     method: bool = False,
     dense: Dense | None = None,
+    stacked: Rule | None = None,
 ) -> Op:
     """Add an operation to the table and return it; apply it with ``engine.apply(op, ...)``.
 
@@ -389,6 +393,7 @@ def define(
     method for (the expression grapher's functions are these; tests check each exists).
     ``dense``: for an op taking (w₁…wₙ, h₁…hₙ, b), its rules as one layer of matrix products
     (:class:`Dense`), which the compiled path uses for instructions that share their inputs.
+    ``stacked``: for a variadic op, its forward rule on the arguments stacked in one array.
 
     >>> cube = define("cube_doc", forward=lambda m, x: x * x * x,
     ...               partials=lambda m, out, x: (3 * x * x,), formula="∂/∂x = 3x²")
@@ -417,7 +422,10 @@ def define(
         domains = tuple(check) if isinstance(check, (list, tuple)) else (check,)
     if not all(isinstance(d, Domain) for d in domains):
         raise TypeError(f"define({name!r}): check must be a Domain or a list of Domains")
-    op = Op(name, symbol or name, forward, partials, formula, domains, n, method, dense=dense)
+    op = Op(
+        name, symbol or name, forward, partials, formula, domains, n, method, dense=dense,
+        stacked=stacked,
+    )  # fmt: skip
     OPS[name] = op
     return op
 
@@ -566,7 +574,7 @@ define("linear", symbol="Σwh+b", forward=_linear_forward, partials=_linear_part
        # a layer of them sharing their inputs: U = WH + b, ∂L/∂W = δHᵀ, ∂L/∂H = Wᵀδ
        dense=Dense(forward=lambda W, H, b: W @ H + b, grad_weights=lambda d, H: d @ H.T,
                    grad_inputs=lambda d, W: W.T @ d, grad_bias=lambda d: d.sum(axis=1)))
-define("sum", symbol="Σ", forward=_sum_forward,
+define("sum", symbol="Σ", forward=_sum_forward, stacked=lambda xs: xs.sum(axis=0),
        partials=lambda m, out, *xs: (1.0,) * len(xs), formula="∂/∂xᵢ = 1")
 define("logsumexp", symbol="logΣexp", forward=_logsumexp_forward,
        partials=lambda m, out, *xs: tuple(m.exp(x - out) for x in xs),

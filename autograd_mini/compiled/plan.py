@@ -85,6 +85,13 @@ Scatter = Callable[[Array, Array], None]
 
 def _adder(flat: Index) -> Scatter:
     """grads[flat[j]] += rows[j] for every j, also when a slot repeats in ``flat``."""
+    if len(flat) > 1 and (np.diff(flat) == 1).all():
+        lo, hi = int(flat[0]), int(flat[-1]) + 1
+
+        def consecutive(grads: Array, rows: Array) -> None:
+            grads[lo:hi] += rows
+
+        return consecutive
     if len(np.unique(flat)) == len(flat):
 
         def distinct(grads: Array, rows: Array) -> None:
@@ -181,6 +188,7 @@ class Group:
     wide: bool = False  # gathered as one (arity, k, B) array
     rows: list[Rows] = field(default_factory=list)  # narrow: per position
     scatter: Scatter | None = None  # wide
+    constant: tuple[tuple[Any, ...], Array] | None = None  # wide: last constant partials
 
 
 @dataclass
@@ -255,7 +263,14 @@ class Plan:
         for r, p in enumerate(self.param_rows.tolist()):
             row[params.start + p] = self.n_sample + r
         nxt = self.n_sample + len(self.param_rows)
+
+        def place(a: int) -> int:  # where an argument lives: leaf order, then result rows
+            return a if a < n_leaves else n_leaves + row[a] if row[a] >= 0 else n_slots + a
+
         for members in order:
+            # in the order of their arguments: a layer's neurons in parameter order, an
+            # activation's results in the order of the layer it reads (slices, not gathers)
+            members.sort(key=lambda i: [place(a) for a in tape.code[i][1]])
             for i in members:
                 row[n_leaves + i] = nxt
                 nxt += 1
@@ -368,7 +383,7 @@ class Plan:
                     kept[i] = xs
                     if g.op.domains:
                         _check_domain(g.op, list(xs), samples)
-                    vals[out] = _forward(g.op, list(xs), g.k)
+                    vals[out] = _forward(g.op, xs, g.k)
                 else:
                     xs_n = [r.read(vals) for r in g.rows]
                     kept[i] = xs_n
@@ -412,14 +427,21 @@ class Plan:
         """∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ for every instruction of the group, on the batch."""
         out = vals[g.out0 : g.out0 + g.k]
         try:
-            partials = _partials(g.op, out, list(xs), g.k)
+            partials = _partials(g.op, out, xs, g.k)
         except ArithmeticError as error:
             raise _undefined_derivative(g, list(xs), samples) from error
         if g.wide:
             assert g.scatter is not None
             rows = np.empty(xs.shape)
-            if _FLOATS.issuperset(map(type, partials)):  # constants: add, sum, ...
-                rows[...] = np.array(partials).reshape(-1, 1, 1)
+            if (
+                g.constant is not None
+                and partials[0].__class__ is float
+                and partials == g.constant[0]
+            ):
+                rows[...] = g.constant[1]
+            elif _FLOATS.issuperset(map(type, partials)):  # constants: add, sum, ...
+                g.constant = (partials, np.array(partials).reshape(-1, 1, 1))
+                rows[...] = g.constant[1]
             else:
                 for j, p in enumerate(partials):
                     rows[j] = p
@@ -451,25 +473,35 @@ class Plan:
 _FLOATS = frozenset({float})
 
 
-def _forward(op: Op, xs: list[Any], k: int) -> Any:
-    """The op's forward rule on a group's arguments (each (k, B) or (1, B)).
+def _forward(op: Op, xs: Any, k: int) -> Any:
+    """The op's forward rule on a group's arguments (each (k, B) or (1, B)); for a wide
+    group (one (arity, k, B) array) of a variadic op, its ``stacked`` rule if it has one.
 
-    A single element (k = B = 1, e.g. a penalty's 337-argument sum) is computed on Python
-    floats with the float backend — the same rule, without NumPy's per-call overhead.
+    A single element (k = B = 1, e.g. a 3-argument sum) is computed on Python floats with the
+    float backend — the same rule, without NumPy's per-call overhead.
     """
+    if op.stacked is not None and isinstance(xs, np.ndarray):
+        return op.stacked(xs)
     if k == 1 and xs[0].shape[-1] == 1:
         try:
-            return op.forward(FLOAT, *[float(x[0, 0]) for x in xs])
+            return op.forward(FLOAT, *_floats(xs))
         except OverflowError:
             pass  # NumPy gives ±inf, as eager mode does
     return op.forward(NUMPY, *xs)
 
 
-def _partials(op: Op, out: Array, xs: list[Any], k: int) -> tuple[Any, ...]:
+def _partials(op: Op, out: Array, xs: Any, k: int) -> tuple[Any, ...]:
     """The op's partials rule; ArithmeticError where a derivative divides by zero."""
     if k == 1 and xs[0].shape[-1] == 1:
-        return tuple(op.partials(FLOAT, float(out[0, 0]), *[float(x[0, 0]) for x in xs]))
+        return tuple(op.partials(FLOAT, float(out[0, 0]), *_floats(xs)))
     return tuple(op.partials(NUMPY, out, *xs))
+
+
+def _floats(xs: Any) -> list[float]:
+    """A single element's arguments as floats (a wide group's are one gathered array)."""
+    if isinstance(xs, np.ndarray):
+        return xs.ravel().tolist()  # type: ignore[no-any-return]
+    return [float(x[0, 0]) for x in xs]
 
 
 def _check_domain(op: Op, xs: list[Any], samples: Sequence[int]) -> None:
