@@ -456,3 +456,19 @@ def test_run_takes_the_parameters_as_one_vector() -> None:
     want_loss, want_grads = eager(model, losses.hinge, xs, ys)
     assert step.loss == pytest.approx(want_loss, rel=1e-13)
     assert_close(step.grads.tolist(), want_grads, rel=1e-12)
+
+
+def test_stacked_rules_agree_with_the_ops_own_forward() -> None:
+    """Every op with a ``stacked`` rule (one reduction over its stacked arguments) computes
+    its forward rule's value; the compiled path uses it for wide groups."""
+    from autograd_mini.ops import FLOAT, OPS
+
+    stacked = [op for op in OPS.values() if op.stacked is not None]
+    assert [op.name for op in stacked] == ["sum"]
+    xs = np.random.default_rng(1).normal(size=(7, 2, 3))
+    for op in stacked:
+        got = op.stacked(xs)
+        for i in range(2):
+            for s in range(3):
+                want = op.forward(FLOAT, *xs[:, i, s].tolist())
+                assert got[i, s] == pytest.approx(want, rel=1e-14)

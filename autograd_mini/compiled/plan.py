@@ -300,6 +300,7 @@ class Plan:
             self.groups.append(g)
         out_rows = np.array([row[s] for s in tape.outputs], dtype=np.intp)
         self.outputs = out_rows
+        self._seed = Rows(out_rows) if len(np.unique(out_rows)) == len(out_rows) else None
         self.output_rows = Rows(out_rows) if len(out_rows) else None
         self.constants = np.array(tape.constants, dtype=np.float64).reshape(-1, 1)
         self._workspaces: dict[int, Workspace] = {}
@@ -399,7 +400,10 @@ class Plan:
         vals, grads, pgrad = work.vals, work.grads, work.pgrad
         grads.fill(0.0)
         pgrad.fill(0.0)
-        np.add.at(grads, self.outputs, seed)  # an output listed twice is seeded twice
+        if self._seed is not None:
+            self._seed.add_into(grads, seed)
+        else:
+            np.add.at(grads, self.outputs, seed)  # an output listed twice is seeded twice
         with np.errstate(divide="raise", invalid="ignore", over="ignore"):
             for i in range(len(self.groups) - 1, -1, -1):
                 g = self.groups[i]
@@ -418,7 +422,7 @@ class Plan:
                     self._backward_group(g, vals, grads, d, work.kept[i], samples)
         if len(self.param_rows):
             q = grads[self.n_sample : self.n_sample + len(self.param_rows)]
-            np.add.at(pgrad, self.param_rows, q.sum(axis=1))
+            pgrad[self.param_rows] += q.sum(axis=1)  # distinct (sorted) parameters
         return grads[: self.n_sample], pgrad
 
     def _backward_group(
