@@ -513,3 +513,22 @@ def test_a_bad_schedule_is_a_clear_error() -> None:
     model = MLP(1, [1], seed=0)
     with pytest.raises(ValueError, match=r"schedule\(0\) must be a positive number, got -1"):
         fit(model, [[1.0]], [1.0], loss="mse", progress=False, schedule=lambda k: -1)
+
+
+def test_compiled_fit_still_refuses_a_data_dependent_loss() -> None:
+    """The guards hold inside fit(compiled=True); the Values keep their last written state."""
+    pytest.importorskip("numpy")
+    from autograd_mini.compiled import DataDependenceError
+
+    model = MLP(1, [1], seed=0)
+    w, b = model.parameters()
+    b.data = 0.0  # y = w·x: its sign flips between the two samples
+
+    def loss(y: Value, t: float) -> Value:
+        return (y - t) ** 2 if y > 0 else (y - t).abs()  # a branch on the data
+
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(DataDependenceError, match="for sample 1"):
+        fit(model, [[1.0], [-1.0]], [0.0, 0.0], loss=loss, optimizer=SGD([w, b], lr=0.1),
+            epochs=2, compiled=True, progress=False)  # fmt: skip
+    assert [p.data for p in model.parameters()] == before
