@@ -41,6 +41,7 @@ __all__ = [
     "FLOAT",
     "OPS",
     "Backend",
+    "Dense",
     "Domain",
     "Elementary",
     "Op",
@@ -293,6 +294,21 @@ class Domain:
     message: str
 
 
+@dataclass(frozen=True)
+class Dense:
+    """How k instructions of an op with arguments (w₁…wₙ, h₁…hₙ, b) that share their inputs
+    h run as one layer on arrays (the compiled path; ``linear``): W is (k, n), H is (n, B),
+    b is (k, 1) and δ = ∂L/∂out is (k, B). ``forward(W, H, b)`` gives the (k, B) outputs;
+    ``grad_weights(δ, H)``, ``grad_inputs(δ, W)`` and ``grad_bias(δ)`` give ∂L/∂W summed over
+    the batch, ∂L/∂H and ∂L/∂b summed over the batch (the op's ``partials`` as matrix products;
+    tests check the two agree)."""
+
+    forward: Rule
+    grad_weights: Rule
+    grad_inputs: Rule
+    grad_bias: Rule
+
+
 @dataclass(frozen=True, eq=False)
 class Op:
     """One primitive: its name, forward rule, local-derivative rule, domain and display.
@@ -305,6 +321,9 @@ class Op:
     has a method of this name and the expression grapher a function of that arity.
     ``domain``: where it is tested (:class:`autograd_mini.sampling.Domain`: the intervals
     its arguments are drawn from, the constants, the points ``check`` must refuse).
+    ``dense``: the op as a whole layer of matrix products (:class:`Dense`), or None.
+    ``stacked``: for a variadic op, its forward rule on all arguments stacked in one array
+    (arity, …) — one reduction instead of a fold of n − 1 steps (``sum``), or None.
     """
 
     name: str
@@ -317,6 +336,8 @@ class Op:
     method: bool = False
     check: Callable[..., None] | None = field(default=None, repr=False)
     domain: sampling.Domain | None = field(default=None, repr=False)
+    dense: Dense | None = field(default=None, repr=False)
+    stacked: Rule | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.domains and self.check is None:
@@ -365,6 +386,8 @@ def define(
     symbol: str | None = None,
     method: bool = False,
     domain: sampling.Domain | None = None,
+    dense: Dense | None = None,
+    stacked: Rule | None = None,
 ) -> Op:
     """Add an operation to the table and return it; apply it with ``engine.apply(op, ...)``.
 
@@ -377,6 +400,9 @@ def define(
     method for (the expression grapher's functions are these; tests check each exists).
     ``domain``: where the op is tested (:class:`autograd_mini.sampling.Domain`, one
     argument spec per argument; ``check_op`` and the strategies draw from it).
+    ``dense``: for an op taking (w₁…wₙ, h₁…hₙ, b), its rules as one layer of matrix products
+    (:class:`Dense`), which the compiled path uses for instructions that share their inputs.
+    ``stacked``: for a variadic op, its forward rule on the arguments stacked in one array.
 
     >>> cube = define("cube_doc", forward=lambda m, x: x * x * x,
     ...               partials=lambda m, out, x: (3 * x * x,), formula="∂/∂x = 3x²")
@@ -411,7 +437,10 @@ def define(
         raise TypeError(
             f"define({name!r}): the domain has {len(domain.args)} arguments, forward takes {n}"
         )
-    op = Op(name, symbol or name, forward, partials, formula, domains, n, method, domain=domain)
+    op = Op(
+        name, symbol or name, forward, partials, formula, domains, n, method, domain=domain,
+        dense=dense, stacked=stacked,
+    )  # fmt: skip
     OPS[name] = op
     return op
 
@@ -606,8 +635,11 @@ define("clip", method=True, symbol="clip",
                               outside=((0.0, 2.0, 1.0),)))
 define("linear", symbol="Σwh+b", forward=_linear_forward, partials=_linear_partials,
        formula="u = Σᵢ wᵢhᵢ + b: ∂u/∂wᵢ = hᵢ, ∂u/∂hᵢ = wᵢ, ∂u/∂b = 1",
-       domain=sampling.Domain((_ANY,) * 5))
-define("sum", symbol="Σ", forward=_sum_forward,
+       domain=sampling.Domain((_ANY,) * 5),
+       # a layer of them sharing their inputs: U = WH + b, ∂L/∂W = δHᵀ, ∂L/∂H = Wᵀδ
+       dense=Dense(forward=lambda W, H, b: W @ H + b, grad_weights=lambda d, H: d @ H.T,
+                   grad_inputs=lambda d, W: W.T @ d, grad_bias=lambda d: d.sum(axis=1)))
+define("sum", symbol="Σ", forward=_sum_forward, stacked=lambda xs: xs.sum(axis=0),
        partials=lambda m, out, *xs: (1.0,) * len(xs), formula="∂/∂xᵢ = 1",
        domain=sampling.Domain((_ANY,) * 3))
 define("logsumexp", symbol="logΣexp", forward=_logsumexp_forward,

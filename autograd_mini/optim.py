@@ -20,7 +20,8 @@ every parameter's gradient to 0 (gradients of leaves accumulate across backward 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from autograd_mini.engine import Value
 
@@ -61,6 +62,7 @@ class Optimizer:
 
     def step(self) -> None:
         """Apply one update to every parameter from its current ``grad``."""
+        self.end_vector()
         self.steps += 1
         wd = self.weight_decay
         for i, p in enumerate(self.params):
@@ -73,6 +75,30 @@ class Optimizer:
     def _update(self, i: int, g: float) -> float:
         """The amount to subtract from parameter i, given its (decayed) gradient g."""
         raise NotImplementedError
+
+    # -- all parameters as one array (``fit(compiled=True)``) --------------------------------
+
+    def step_vector(self, data: Any, grad: Any, xp: Any) -> None:
+        """The update of :meth:`step` on all parameters at once, held as one array ``data``
+        with gradient ``grad`` (``xp``: the array module, NumPy); the same rule evaluated
+        elementwise, so the same numbers. The state lives in arrays until :meth:`end_vector`."""
+        self.steps += 1
+        if self.weight_decay:
+            grad = grad + self.weight_decay * data
+        data -= self._update_vector(grad, xp)
+
+    def end_vector(self) -> None:
+        """Write the state of :meth:`step_vector` back to the per-parameter lists."""
+
+    def _update_vector(self, g: Any, xp: Any) -> Any:
+        raise NotImplementedError
+
+    @property
+    def vectorized(self) -> bool:
+        """Whether :meth:`step_vector` computes this optimizer's update (SGD's and Adam's own
+        rules; a subclass that changes ``step`` or ``_update`` is stepped per Value)."""
+        cls = type(self)
+        return cls.step is Optimizer.step and cls._update in _VECTOR_RULES
 
 
 class SGD(Optimizer):
@@ -95,15 +121,31 @@ class SGD(Optimizer):
             raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
         self.nesterov = nesterov
         self.buffers: list[float | None] = [None] * len(self.params)
+        self._vbuf: Any = None
 
     def _update(self, i: int, g: float) -> float:
+        step, self.buffers[i] = self._rule(g, self.buffers[i])
+        return float(step)
+
+    def _rule(self, g: Any, b: Any) -> tuple[Any, Any]:
+        """(the step, the new momentum buffer) for gradient g and buffer b (None at first),
+        on floats or arrays alike."""
         mu = self.momentum
         if mu == 0:
-            return self.lr * g
-        b = self.buffers[i]
+            return self.lr * g, b
         b = g if b is None else mu * b + (1.0 - self.dampening) * g
-        self.buffers[i] = b
-        return self.lr * (g + mu * b if self.nesterov else b)
+        return self.lr * (g + mu * b if self.nesterov else b), b
+
+    def _update_vector(self, g: Any, xp: Any) -> Any:
+        if self._vbuf is None and self.buffers[0] is not None:
+            self._vbuf = xp.array(self.buffers, dtype=float)
+        step, self._vbuf = self._rule(g, self._vbuf)
+        return step
+
+    def end_vector(self) -> None:
+        if self._vbuf is not None:
+            self.buffers = [float(b) for b in self._vbuf.tolist()]
+        self._vbuf = None
 
 
 class Adam(Optimizer):
@@ -131,12 +173,34 @@ class Adam(Optimizer):
         self.eps = float(eps)
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
+        self._vm: Any = None
+        self._vv: Any = None
 
     def _update(self, i: int, g: float) -> float:
+        step, self.m[i], self.v[i] = self._rule(g, self.m[i], self.v[i], math.sqrt)
+        return float(step)
+
+    def _rule(self, g: Any, m: Any, v: Any, sqrt: Callable[[Any], Any]) -> tuple[Any, Any, Any]:
+        """(the step, new m, new v), on floats or arrays alike."""
         b1, b2 = self.betas
         t = self.steps
-        self.m[i] = m = b1 * self.m[i] + (1.0 - b1) * g
-        self.v[i] = v = b2 * self.v[i] + (1.0 - b2) * g * g
+        m = b1 * m + (1.0 - b1) * g
+        v = b2 * v + (1.0 - b2) * g * g
         step_size = self.lr / (1.0 - b1**t)
-        denom = math.sqrt(v) / math.sqrt(1.0 - b2**t) + self.eps
-        return step_size * m / denom
+        denom = sqrt(v) / math.sqrt(1.0 - b2**t) + self.eps
+        return step_size * m / denom, m, v
+
+    def _update_vector(self, g: Any, xp: Any) -> Any:
+        if self._vm is None:
+            self._vm, self._vv = xp.array(self.m, dtype=float), xp.array(self.v, dtype=float)
+        step, self._vm, self._vv = self._rule(g, self._vm, self._vv, xp.sqrt)
+        return step
+
+    def end_vector(self) -> None:
+        if self._vm is not None:
+            self.m, self.v = self._vm.tolist(), self._vv.tolist()
+        self._vm = self._vv = None
+
+
+#: The per-parameter rules :meth:`Optimizer.step_vector` reproduces.
+_VECTOR_RULES = (SGD._update, Adam._update)

@@ -16,7 +16,10 @@ weight nan or ±inf (a finite loss with an overflowing step), so a broken model 
 returned as trained.
 
 With ``compiled=True`` the loss is traced once by :func:`autograd_mini.compiled.compile_loss`
-and replayed over each whole batch (the NumPy fast path); the updates are the same.
+and replayed over each whole batch (the NumPy fast path); the updates are the same. While it
+trains, the parameters are held in one NumPy array and updated there (SGD and Adam, by the
+same rules elementwise); they are written back to the Values (``.data``, and ``.grad`` with
+the last batch's gradient) when :func:`fit` returns or stops.
 """
 
 from __future__ import annotations
@@ -166,6 +169,11 @@ class _Accuracy:
         self.rule, self.known, self.resolved = rule, known, rule != "auto"
         self.correct = self.seen = 0
 
+    @property
+    def wants_outputs(self) -> bool:
+        """Whether :meth:`add` needs the outputs (a rule is to be chosen or applied)."""
+        return not self.resolved or callable(self.rule)
+
     def add(self, outputs: Sequence[FloatOutput], targets: Sequence[Any]) -> None:
         if not self.resolved:
             self.rule = _auto_accuracy(self.known, outputs[0], targets[0])
@@ -188,21 +196,30 @@ class _Accuracy:
 Step = Callable[[list[Any], list[Any]], tuple[float, list[FloatOutput], Callable[[], None]]]
 
 
-def _eager_step(model: Model, loss: LossFn) -> Step:
+Penalty = Callable[[list[Value]], Value]
+
+
+def _eager_step(model: Model, loss: LossFn, penalty: Penalty | None) -> Step:
+    params = model.parameters()
+
     def step(bx: list[Any], by: list[Any]) -> tuple[float, list[FloatOutput], Callable[[], None]]:
         outs = [model(x) for x in bx]
         total = losses.mean([loss(o, t) for o, t in zip(outs, by, strict=True)])
+        if penalty is not None:
+            total = total + penalty(params)
         return total.data, [_floats(o) for o in outs], total.backward
 
     return step
 
 
-def _compiled_step(model: Model, loss: LossFn, xs: Sequence[Any], ys: Sequence[Any]) -> Step:
+def _compiled_step(
+    model: Model, loss: LossFn, xs: Sequence[Any], ys: Sequence[Any], penalty: Penalty | None
+) -> Step:
     from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
         compile_loss,  # the NumPy batch path
     )
 
-    compiled = compile_loss(model, loss, xs[0], ys[0])
+    compiled = compile_loss(model, loss, xs[0], ys[0], penalty=penalty)
     params = model.parameters()
 
     def step(bx: list[Any], by: list[Any]) -> tuple[float, list[FloatOutput], Callable[[], None]]:
@@ -246,6 +263,8 @@ def fit(
     shuffle: bool = True,
     seed: int = 0,
     accuracy: AccuracyFn | str | None = "auto",
+    penalty: Penalty | None = None,
+    schedule: Callable[[int], float] | None = None,
 ) -> History:
     """Train ``model`` on (xs, ys) and return its :class:`History`.
 
@@ -259,6 +278,12 @@ def fit(
     for another function, arg-max for class-index targets, sign for ±1 targets), a function
     ``(float outputs, target) -> bool``, or None.
     ``compiled``: use :mod:`autograd_mini.compiled` (traced once, replayed per batch).
+    ``penalty``: a function of the parameter list added once per batch to the objective,
+    L = mean loss + penalty(parameters), e.g. L2 ``lambda ps: 1e-4 * add_n([p * p for p in
+    ps])`` (part of the loss the history reports, unlike the optimizer's ``weight_decay``).
+    ``schedule``: ``schedule(k)`` is the learning rate of the update made after k earlier
+    ones (k = ``optimizer.steps``: 0, 1, … over all batches), set as ``optimizer.lr`` before
+    it; None keeps ``optimizer.lr``.
     """
     loss_fn, known = _resolve_loss(loss)
     _check_data(xs, ys)
@@ -266,7 +291,19 @@ def fit(
     n = len(xs)
     size = n if batch_size is None else min(_positive("batch_size", batch_size), n)
     opt = optimizer if optimizer is not None else Adam(model.parameters(), lr=0.01)
-    step = _compiled_step(model, loss_fn, xs, ys) if compiled else _eager_step(model, loss_fn)
+    if penalty is not None and not callable(penalty):
+        raise TypeError(f"fit: penalty must be a function of the parameters, got {penalty!r}")
+    if schedule is not None and not callable(schedule):
+        raise TypeError(f"fit: schedule must be a function of the step, got {schedule!r}")
+    if compiled and opt.vectorized:
+        return _fit_vector(
+            model, xs, ys, loss_fn, known, opt, epochs, size, progress, shuffle, seed, accuracy,
+            penalty, schedule,
+        )  # fmt: skip
+    if compiled:
+        step = _compiled_step(model, loss_fn, xs, ys, penalty)
+    else:
+        step = _eager_step(model, loss_fn, penalty)
     params = model.parameters()
     rng = random.Random(seed)
     order = list(range(n))
@@ -287,6 +324,8 @@ def fit(
                 if not math.isfinite(value):
                     raise TrainingDivergedError(value, epoch, b, opt.lr, history)
                 fill_grads()
+                if schedule is not None:
+                    opt.lr = _learning_rate(schedule, opt.steps)
                 opt.step()
                 bad = _non_finite(params)
                 if bad is not None:
@@ -295,6 +334,93 @@ def fit(
                 meter.add(outputs, by)
             _record(history, total / n, meter.take(), time.perf_counter() - start, bar)
     finally:
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def _learning_rate(schedule: Callable[[int], float], k: int) -> float:
+    lr = schedule(k)
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
+        raise ValueError(f"fit: schedule({k}) must be a positive number, got {lr!r}")
+    return float(lr)
+
+
+def _fit_vector(
+    model: Model,
+    xs: Sequence[Any],
+    ys: Sequence[Any],
+    loss_fn: LossFn,
+    known: losses.Loss | None,
+    opt: Optimizer,
+    epochs: int,
+    size: int,
+    progress: bool,
+    shuffle: bool,
+    seed: int,
+    accuracy: AccuracyFn | str | None,
+    penalty: Penalty | None,
+    schedule: Callable[[int], float] | None,
+) -> History:
+    """fit(compiled=True) with the parameters in one array during training (see fit)."""
+    import numpy as np
+
+    from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
+        compile_loss,
+    )
+
+    compiled = compile_loss(model, loss_fn, xs[0], ys[0], penalty=penalty)
+    params = model.parameters()
+    vec = np.array([p.data for p in params], dtype=np.float64)
+    last: Any = None  # the gradient of the last completed batch
+    n = len(xs)
+    whole = compiled.prepare(xs, ys)
+    fixed = not (shuffle and size < n)  # the same batches every epoch: prepared once
+    prepared: dict[int, Any] = {}
+    rng = random.Random(seed)
+    order = list(range(n))
+    history = History()
+    meter = _Accuracy(accuracy, known)
+    bar = _progress_bar(epochs, progress)
+    try:
+        for epoch in range(1, epochs + 1):
+            start = time.perf_counter()
+            if not fixed:
+                rng.shuffle(order)
+            total = 0.0
+            for b, lo in enumerate(range(0, n, size), 1):
+                batch = prepared.get(lo) if fixed else None
+                if batch is None:
+                    if size == n and fixed:
+                        batch = whole
+                    else:
+                        idx = order[lo : lo + size]
+                        batch = compiled.prepare(whole.xs[idx], [ys[i] for i in idx])
+                    if fixed:
+                        prepared[lo] = batch
+                last = None
+                result = compiled.run(vec, batch)
+                value = result.loss
+                if not math.isfinite(value):
+                    raise TrainingDivergedError(value, epoch, b, opt.lr, history)
+                last = result.grads
+                if schedule is not None:
+                    opt.lr = _learning_rate(schedule, opt.steps)
+                opt.step_vector(vec, last, np)
+                if not np.isfinite(vec).all():
+                    i = int(np.argmin(np.isfinite(vec)))
+                    bad = (params[i].label or f"#{i}", float(vec[i]))
+                    raise TrainingDivergedError(value, epoch, b, opt.lr, history, bad)
+                total += value * len(batch.xs)
+                if meter.wants_outputs:
+                    out = result.outputs
+                    meter.add(out[0].tolist() if compiled.single else out.T.tolist(), batch.ys)
+            _record(history, total / n, meter.take(), time.perf_counter() - start, bar)
+    finally:
+        grads = [0.0] * len(params) if last is None else last.tolist()
+        for p, v, g in zip(params, vec.tolist(), grads, strict=True):
+            p.data, p.grad = v, g
+        opt.end_vector()
         if bar is not None:
             bar.close()
     return history

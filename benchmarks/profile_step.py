@@ -30,7 +30,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
 from autograd_mini import Value, engine  # noqa: E402
 
-from engines import compiled_trainer  # noqa: E402
+from engines import compiled_fit  # noqa: E402
 from workloads import learning_rate, moons, nn_model  # noqa: E402
 
 
@@ -141,15 +141,11 @@ def profile(steps: int) -> None:
         gc.enable()
     print(f"\ncProfile, eager step on micrograd's graph ({steps} steps, collector paused):")
     print(top(profiler, 10))
-    step, _ = compiled_trainer("moons")
-    for k in range(3):
-        step(k)
     profiler = cProfile.Profile()
     profiler.enable()
-    for k in range(3, 3 + 50 * steps):
-        step(k)
+    compiled_fit("moons", 50 * steps)
     profiler.disable()
-    print(f"cProfile, compiled step ({50 * steps} steps):")
+    print(f"cProfile, fit(compiled=True) ({50 * steps} steps, tracing included):")
     print(top(profiler, 12))
 
 

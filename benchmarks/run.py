@@ -44,7 +44,7 @@ LABELS = {
     "micrograd": "micrograd 0.1.0",
     "expand": "autograd-mini eager, micrograd's graph (expand=True)",
     "mlp": "autograd-mini eager, default nn.MLP",
-    "compiled": "autograd-mini compiled (NumPy)",
+    "compiled": "autograd-mini fit(compiled=True) (NumPy)",
     "ours": "autograd-mini (functional)",
     "mygrad": "mygrad, batched",
     "torch": "PyTorch eager f64, batched",

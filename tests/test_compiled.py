@@ -412,3 +412,61 @@ def test_overflowing_powers_equal_eager_mode_for_any_batch_size(
         assert result.values[n, 0] == out.data
         assert result.input_grads[n, 0] == x.grad
     assert result.input_grads[:, 0].tolist() == [math.inf, -math.inf][: len(batch)]
+
+
+def test_dense_layer_rules_agree_with_the_linear_ops_own_rules() -> None:
+    """The op table's matrix form of ``linear`` (compiled layers) is its forward and partials
+    rule, instruction by instruction, summed over the batch where the parameters are."""
+    from autograd_mini.ops import FLOAT, OPS
+
+    op = OPS["linear"]
+    assert op.dense is not None
+    rng = np.random.default_rng(0)
+    k, n, batch = 3, 4, 5
+    W, H, b = rng.normal(size=(k, n)), rng.normal(size=(n, batch)), rng.normal(size=(k, 1))
+    d = rng.normal(size=(k, batch))
+    out = op.dense.forward(W, H, b)
+    gw, gh, gb = op.dense.grad_weights(d, H), op.dense.grad_inputs(d, W), op.dense.grad_bias(d)
+    want_gw, want_gh, want_gb = np.zeros((k, n)), np.zeros((n, batch)), np.zeros(k)
+    for i in range(k):
+        for s in range(batch):
+            args = [*W[i], *H[:, s], b[i, 0]]
+            assert out[i, s] == pytest.approx(op.forward(FLOAT, *args), rel=1e-13)
+            ps = op.partials(FLOAT, out[i, s], *args)
+            want_gw[i] += d[i, s] * np.array(ps[:n])
+            want_gh[:, s] += d[i, s] * np.array(ps[n : 2 * n])
+            want_gb[i] += d[i, s] * ps[-1]
+    assert np.allclose(gw, want_gw, rtol=1e-13) and np.allclose(gh, want_gh, rtol=1e-13)
+    assert np.allclose(gb, want_gb, rtol=1e-13)
+
+
+def test_run_takes_the_parameters_as_one_vector() -> None:
+    """CompiledLoss.run reads the parameter vector it is given, not the Values' .data."""
+    model = MLP(2, [3, 1], seed=2)
+    xs = batch(random.Random(3), 6, 2)
+    ys = [1, -1, 1, 1, -1, -1]
+    compiled = compile_loss(model, losses.hinge, xs[0], ys[0])
+    params = model.parameters()
+    vec = np.array([p.data for p in params]) * 0.5
+    step = compiled.run(vec, compiled.prepare(xs, ys))
+    for p, v in zip(params, vec.tolist(), strict=True):
+        p.data = v
+    want_loss, want_grads = eager(model, losses.hinge, xs, ys)
+    assert step.loss == pytest.approx(want_loss, rel=1e-13)
+    assert_close(step.grads.tolist(), want_grads, rel=1e-12)
+
+
+def test_stacked_rules_agree_with_the_ops_own_forward() -> None:
+    """Every op with a ``stacked`` rule (one reduction over its stacked arguments) computes
+    its forward rule's value; the compiled path uses it for wide groups."""
+    from autograd_mini.ops import FLOAT, OPS
+
+    stacked = [op for op in OPS.values() if op.stacked is not None]
+    assert [op.name for op in stacked] == ["sum"]
+    xs = np.random.default_rng(1).normal(size=(7, 2, 3))
+    for op in stacked:
+        got = op.stacked(xs)
+        for i in range(2):
+            for s in range(3):
+                want = op.forward(FLOAT, *xs[:, i, s].tolist())
+                assert got[i, s] == pytest.approx(want, rel=1e-14)

@@ -307,26 +307,32 @@ class TestFit:
 
 def _fake_compiled_module() -> types.ModuleType:
     """A stand-in for autograd_mini.compiled implementing its contract eagerly, to test
-    fit's compiled branch on its own."""
+    fit's compiled branch on its own: ``compile_loss(...)`` gives an object with
+    ``prepare(xs, ys)`` (a batch with ``.xs`` and ``.ys``), ``run(params, batch)`` (loss,
+    gradient vector and (outputs, B) outputs at the parameter vector) and ``single``."""
+    np = pytest.importorskip("numpy")
     module = types.ModuleType("autograd_mini.compiled")
     calls: list[int] = []
 
-    def compile_loss(model: MLP, loss: Any, x0: Any, y0: Any) -> Any:
+    def compile_loss(model: MLP, loss: Any, x0: Any, y0: Any, penalty: Any = None) -> Any:
         calls.append(1)
 
-        def run(bx: list[Any], by: list[Any]) -> Any:
-            for p in model.parameters():
-                p.grad = 0.0
-            outs = [model(x) for x in bx]
-            total = losses.mean([loss(o, t) for o, t in zip(outs, by, strict=True)])
-            total.backward()
-            grads = [p.grad for p in model.parameters()]
-            for p in model.parameters():
-                p.grad = 123.0  # fit must overwrite these with result.grads
-            floats = [o.data if isinstance(o, Value) else [v.data for v in o] for o in outs]
-            return types.SimpleNamespace(loss=total.data, grads=grads, outputs=floats)
+        def prepare(bx: Any, by: list[Any]) -> Any:
+            return types.SimpleNamespace(xs=np.asarray(bx, dtype=float), ys=list(by))
 
-        return run
+        def run(vec: Any, batch: Any) -> Any:
+            for p, v in zip(model.parameters(), vec.tolist(), strict=True):
+                p.data, p.grad = v, 0.0
+            outs = [model(list(x)) for x in batch.xs.tolist()]
+            total = losses.mean([loss(o, t) for o, t in zip(outs, batch.ys, strict=True)])
+            total.backward()
+            grads = np.array([p.grad for p in model.parameters()])
+            for p in model.parameters():
+                p.data = p.grad = 123.0  # fit must not read these: it holds the vector
+            floats = [[o.data] if isinstance(o, Value) else [v.data for v in o] for o in outs]
+            return types.SimpleNamespace(loss=total.data, grads=grads, outputs=np.array(floats).T)
+
+        return types.SimpleNamespace(prepare=prepare, run=run, single=False)
 
     module.compile_loss = compile_loss  # type: ignore[attr-defined]
     module.calls = calls  # type: ignore[attr-defined]
@@ -446,3 +452,83 @@ class TestLossRegistry:
         by_fn = fit(MLP(2, [4, 1], seed=0), xs, ys, loss=losses.hinge, epochs=3, progress=False)
         assert by_name.accuracy == by_fn.accuracy and len(by_name.accuracy) == 3
         assert by_name.loss == by_fn.loss
+
+
+def _l2(ps: list[Value]) -> Value:
+    from autograd_mini.engine import add_n
+
+    return 1e-4 * add_n([p * p for p in ps])
+
+
+@pytest.mark.parametrize("opt", ["sgd", "adam"])
+def test_compiled_fit_with_penalty_and_schedule_equals_eager_after_100_steps(opt: str) -> None:
+    """The parameters live in one array during fit(compiled=True): the same losses as
+    eager mode to 1e-12 after 100 full-batch steps, and the Values written back."""
+    pytest.importorskip("numpy")
+    xs, ys = datasets.moons(30)
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [8, 8, 1], seed=1)
+        params = model.parameters()
+        optim = SGD(params, lr=1.0) if opt == "sgd" else Adam(params, lr=0.01)
+        h = fit(
+            model,
+            xs,
+            ys,
+            loss="hinge",
+            optimizer=optim,
+            epochs=100,
+            progress=False,
+            compiled=compiled,
+            penalty=_l2,
+            schedule=lambda k: 1.0 - 0.9 * k / 100 if opt == "sgd" else 0.01,
+        )
+        runs.append((h, [p.data for p in params], [p.grad for p in params], optim))
+    (eager, w_e, g_e, o_e), (fast, w_c, g_c, o_c) = runs
+    # Matrix products sum in another order than eager mode's linear nodes (last-ulp
+    # differences); Adam divides by √v, which amplifies them in near-zero gradients.
+    rel = 1e-12 if opt == "sgd" else 1e-8
+    assert fast.loss[-1] == pytest.approx(eager.loss[-1], rel=rel)
+    assert fast.loss == pytest.approx(eager.loss, rel=rel)
+    assert fast.accuracy == eager.accuracy
+    assert w_c == pytest.approx(w_e, rel=100 * rel, abs=1e-12)
+    assert g_c == pytest.approx(g_e, rel=1e-6, abs=1e-9)
+    assert o_c.steps == o_e.steps == 100 and o_c.lr == o_e.lr
+    if opt == "adam":  # the state is back in the per-parameter lists
+        assert isinstance(o_c.m, list) and o_c.m == pytest.approx(o_e.m, rel=1e-6, abs=1e-9)
+
+
+def test_penalty_is_part_of_the_reported_loss() -> None:
+    xs, ys = [[0.5, -0.5]], [1.0]
+    a, b = MLP(2, [1], seed=0), MLP(2, [1], seed=0)
+    plain = fit(a, xs, ys, loss="mse", optimizer=SGD(a.parameters(), lr=0.1), epochs=1,
+                progress=False)  # fmt: skip
+    reg = _l2(b.parameters()).data
+    with_l2 = fit(b, xs, ys, loss="mse", optimizer=SGD(b.parameters(), lr=0.1), epochs=1,
+                  progress=False, penalty=_l2)  # fmt: skip
+    assert with_l2.loss[0] == pytest.approx(plain.loss[0] + reg, rel=1e-15)
+
+
+def test_a_bad_schedule_is_a_clear_error() -> None:
+    model = MLP(1, [1], seed=0)
+    with pytest.raises(ValueError, match=r"schedule\(0\) must be a positive number, got -1"):
+        fit(model, [[1.0]], [1.0], loss="mse", progress=False, schedule=lambda k: -1)
+
+
+def test_compiled_fit_still_refuses_a_data_dependent_loss() -> None:
+    """The guards hold inside fit(compiled=True); the Values keep their last written state."""
+    pytest.importorskip("numpy")
+    from autograd_mini.compiled import DataDependenceError
+
+    model = MLP(1, [1], seed=0)
+    w, b = model.parameters()
+    b.data = 0.0  # y = w·x: its sign flips between the two samples
+
+    def loss(y: Value, t: float) -> Value:
+        return (y - t) ** 2 if y > 0 else (y - t).abs()  # a branch on the data
+
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(DataDependenceError, match="for sample 1"):
+        fit(model, [[1.0], [-1.0]], [0.0, 0.0], loss=loss, optimizer=SGD([w, b], lr=0.1),
+            epochs=2, compiled=True, progress=False)  # fmt: skip
+    assert [p.data for p in model.parameters()] == before

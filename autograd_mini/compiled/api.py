@@ -21,10 +21,12 @@ from autograd_mini.compiled.trace import (
 from autograd_mini.engine import Value
 
 __all__ = [
+    "Batch",
     "BatchResult",
     "CompiledFunction",
     "CompiledLoss",
     "FunctionResult",
+    "Step",
     "compile_fn",
     "compile_loss",
 ]
@@ -58,11 +60,12 @@ class CompiledFunction:
         self.f = f
         self.params = list(params)
         self.n_inputs = len(example)
-        plan = self._trace(example)
-        self.plan = Plan(plan, trainable=plan.n_leaves)  # parameters and inputs
+        tape = self._trace(example)
+        # the parameters are a vector; gradients wanted for parameters and inputs
+        self.plan = Plan(tape, params=range(len(self.params)), wanted=range(tape.n_leaves))
         self.outside = OutsideNumbers(f)
         self.outside_values = OutsideValues()
-        self.outside_values.add(plan)
+        self.outside_values.add(tape)
 
     def _trace(self, sample: Sequence[float]) -> Tape:
         inputs = [traced_leaf(float(x)) for x in sample]
@@ -75,17 +78,15 @@ class CompiledFunction:
         self.outside_values.check()
         self.outside.check()
         samples = range(xs.shape[0])
-        leaves = np.empty((len(self.params) + self.n_inputs, xs.shape[0]))
-        leaves[: len(self.params)] = np.array([p.data for p in self.params]).reshape(-1, 1)
-        leaves[len(self.params) :] = xs.T
-        work = self.plan.forward(leaves, None, samples)  # checks the guards
+        pvec = np.array([p.data for p in self.params], dtype=np.float64)
+        work = self.plan.forward(pvec, np.ascontiguousarray(xs.T), None, samples)  # guards
         vals = work.vals
-        grads = self.plan.backward(work, np.ones((len(self.plan.outputs), len(xs))), samples)
-        n = len(self.params)
+        seed = np.ones((len(self.plan.outputs), len(xs)))
+        input_grads, pgrad = self.plan.backward(work, seed, samples)
         return FunctionResult(
             values=vals[self.plan.outputs].T.copy(),
-            grads=(grads[:n].sum(axis=1) / len(xs)).tolist(),
-            input_grads=grads[n : n + self.n_inputs].T.copy(),
+            grads=(pgrad / len(xs)).tolist(),
+            input_grads=input_grads.T.copy(),
         )
 
 
@@ -137,6 +138,29 @@ class BatchResult:
     losses: list[float]
 
 
+@dataclass
+class Batch:
+    """A batch checked and converted by :meth:`CompiledLoss.prepare`: the inputs (B, inputs)
+    and as rows (inputs, B), the targets, and (after the first run) the samples grouped by
+    the structure of their loss."""
+
+    xs: Array
+    rows: Array
+    ys: list[Any]
+    groups: list[tuple[_LossKind, list[int], Array]] | None = None
+
+
+@dataclass
+class Step:
+    """One :meth:`CompiledLoss.run`: the objective ``loss``, its gradient ``grads`` (P,),
+    the model's ``outputs`` (outputs, B) and the per-sample ``losses`` (B,)."""
+
+    loss: float
+    grads: Array
+    outputs: Array
+    losses: Array
+
+
 class _LossKind(NamedTuple):
     plan: Plan
     structure: tuple[Any, ...]
@@ -162,11 +186,10 @@ class CompiledLoss:
         self.outside_values = OutsideValues()
         self.outside = [OutsideNumbers(fn) for fn in (loss, penalty) if fn is not None]
         tape = self._trace_model(x)
-        self.model_plan = Plan(tape, trainable=len(self.params))
+        every = range(len(self.params))
+        self.model_plan = Plan(tape, params=every, wanted=every)
         self.penalty = penalty
-        self.penalty_plan = (
-            None if penalty is None else Plan(self._trace_penalty(), len(self.params))
-        )
+        self.penalty_plan = None if penalty is None else Plan(self._trace_penalty(), every, every)
         self.n_outputs = len(tape.outputs)
         self._kinds: dict[tuple[Any, ...], _LossKind] = {}
         self._by_target: dict[Any, tuple[_LossKind, list[float]]] = {}
@@ -218,7 +241,8 @@ class CompiledLoss:
         tape = self._trace_loss(target, outputs)
         kind = self._kinds.get(tape.structure)
         if kind is None:
-            kind = _LossKind(Plan(tape, trainable=tape.n_leaves), tape.structure)
+            params = range(self.n_outputs, self.n_outputs + len(self.params))
+            kind = _LossKind(Plan(tape, params, range(tape.n_leaves)), tape.structure)
             self._kinds[tape.structure] = kind
         found = (kind, tape.constants)
         key = _freeze(target)
@@ -230,46 +254,59 @@ class CompiledLoss:
 
     def __call__(self, xs_batch: Sequence[Any] | Array, ys_batch: Sequence[Any]) -> BatchResult:
         """Loss, gradients and outputs of the batch; see :class:`BatchResult`."""
+        pvec = np.array([p.data for p in self.params], dtype=np.float64)
+        step = self.run(pvec, self.prepare(xs_batch, ys_batch))
+        return BatchResult(
+            loss=step.loss,
+            grads=step.grads.tolist(),
+            outputs=step.outputs[0].tolist() if self.single else step.outputs.T.tolist(),
+            losses=step.losses.tolist(),
+        )
+
+    def prepare(self, xs_batch: Sequence[Any] | Array, ys_batch: Sequence[Any]) -> Batch:
+        """Check a batch and convert it once, for any number of :meth:`run` calls."""
         xs = as_batch(xs_batch, self.n_inputs, "compile_loss")
         if len(ys_batch) != len(xs):
             raise ValueError(f"compile_loss: {len(xs)} inputs but {len(ys_batch)} targets")
+        return Batch(xs, np.ascontiguousarray(xs.T), list(ys_batch))
+
+    def run(self, params: Array, batch: Batch) -> Step:
+        """The batch objective and its gradient at the parameter vector ``params`` (P,), in
+        the order of ``model.parameters()`` (the Values' ``.data`` are not read). The numbers
+        from outside the trace are checked first, at every call."""
         self.outside_values.check()
         for numbers_read in self.outside:
             numbers_read.check()
-        batch, n_params = len(xs), len(self.params)
-        samples = range(batch)
-        pvals = np.array([p.data for p in self.params], dtype=np.float64).reshape(-1, 1)
-        leaves = np.empty((n_params + self.n_inputs, batch))
-        leaves[:n_params] = pvals
-        leaves[n_params:] = xs.T
-        work = self.model_plan.forward(leaves, None, samples)
+        size, n_params = len(batch.xs), len(self.params)
+        samples = range(size)
+        work = self.model_plan.forward(params, batch.rows, None, samples)
         outputs = work.vals[self.model_plan.outputs]
-        losses = np.empty(batch)
-        d_outputs = np.empty_like(outputs)
-        d_params = np.zeros(n_params)
-        for kind, columns, constants in self._kind_groups(ys_batch, outputs):
-            leaf_rows = np.empty((self.n_outputs + n_params, len(columns)))
-            leaf_rows[: self.n_outputs] = outputs[:, columns]
-            leaf_rows[self.n_outputs :] = pvals
-            lwork = kind.plan.forward(leaf_rows, constants, columns)
-            losses[columns] = lwork.vals[kind.plan.outputs[0]]
-            seed = np.full((1, len(columns)), 1.0 / batch)
-            lgrads = kind.plan.backward(lwork, seed, columns)
-            d_outputs[:, columns] = lgrads[: self.n_outputs]
-            d_params += lgrads[self.n_outputs : self.n_outputs + n_params].sum(axis=1)
-        grads = self.model_plan.backward(work, d_outputs, samples)
-        d_params += grads[:n_params].sum(axis=1)
-        total = float(losses.sum() / batch)
+        if batch.groups is None:
+            batch.groups = self._kind_groups(batch.ys, outputs)
+        grads = np.zeros(n_params)
+        if len(batch.groups) == 1 and batch.groups[0][1] == list(samples):
+            kind, _, constants = batch.groups[0]
+            lwork = kind.plan.forward(params, outputs, constants, samples)
+            losses = lwork.vals[kind.plan.outputs[0]]
+            d_outputs, lgrad = kind.plan.backward(lwork, np.full((1, size), 1.0 / size), samples)
+            grads += lgrad
+        else:
+            losses = np.empty(size)
+            d_outputs = np.empty_like(outputs)
+            for kind, columns, constants in batch.groups:
+                lwork = kind.plan.forward(params, outputs[:, columns], constants, columns)
+                losses[columns] = lwork.vals[kind.plan.outputs[0]]
+                seed = np.full((1, len(columns)), 1.0 / size)
+                d_rows, lgrad = kind.plan.backward(lwork, seed, columns)
+                d_outputs[:, columns] = d_rows
+                grads += lgrad
+        grads += self.model_plan.backward(work, d_outputs, samples)[1]
+        total = float(losses.sum() / size)
         if self.penalty_plan is not None:
-            pwork = self.penalty_plan.forward(pvals, None, [0])
+            pwork = self.penalty_plan.forward(params, np.empty((0, 1)), None, [0])
             total += float(pwork.vals[self.penalty_plan.outputs[0], 0])
-            d_params += self.penalty_plan.backward(pwork, np.ones((1, 1)), [0])[:n_params, 0]
-        return BatchResult(
-            loss=total,
-            grads=d_params.tolist(),
-            outputs=outputs[0].tolist() if self.single else outputs.T.tolist(),
-            losses=losses.tolist(),
-        )
+            grads += self.penalty_plan.backward(pwork, np.ones((1, 1)), [0])[1]
+        return Step(total, grads, outputs, losses)
 
     def _kind_groups(
         self, ys: Sequence[Any], outputs: Array

@@ -2,57 +2,115 @@
 
 Each group calls its op's ``forward`` and ``partials`` rules and ``domains`` tests from the
 op table once on the arrays of all its instructions and samples (the table's NumPy backend,
-:data:`NUMPY`); no op's math is written here.
+:data:`NUMPY`); no op's math is written here. A group of an op with :class:`~autograd_mini.
+ops.Dense` rules (``linear``) whose instructions share their inputs and read their weights and
+biases from the parameters is one layer: one matrix product forward, two backward.
+
+Layout. The parameters are one vector (P,) — never copied per sample — and their gradient
+one vector summed over the batch. Every other value has a row of length B (the batch): the
+per-sample leaves first (inputs, model outputs), then the parameters that some element-wise
+group reads (broadcast over the batch), then each group's results in one contiguous block
+(so the next group reads them as a slice, not a gather), then the constants.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from autograd_mini.compiled.trace import COMPARISONS, Tape
-from autograd_mini.ops import FLOAT, Backend, Op, numpy_backend
+from autograd_mini.ops import FLOAT, Backend, Dense, Op, numpy_backend
 
 __all__ = ["NUMPY", "Array", "DataDependenceError", "Plan", "Workspace"]
 
 Array = NDArray[np.float64]
+Index = NDArray[np.intp]
 
 #: The backend the compiled path evaluates the op table's rules with (from the table).
 NUMPY: Backend = numpy_backend()
+
+#: Groups of at most this many arguments read each argument as a slice of rows where it can;
+#: wider ones (``sum``, ``logsumexp``, a ``linear`` that is not a layer) gather all at once.
+_NARROW = 4
 
 
 class DataDependenceError(RuntimeError):
     """The traced graph does not hold for some sample: its structure depends on the data."""
 
 
-# -- the grouped, vectorized replay --------------------------------------------------------
+# -- reading rows: a slice where the slots are consecutive, else a gather --------------------
 
 
 @dataclass
-class Group:
-    """Instructions of one level, op and arity, replayed together."""
+class Rows:
+    """Rows ``index`` of a (rows, B) array: read as a slice when they are consecutive, as
+    one broadcast row when they are all the same, else gathered; written back by adding."""
 
-    op: Op
-    out: NDArray[np.intp]  # (k,) result slots
-    args: NDArray[np.intp]  # (arity, k) argument slots
-    scatter: Scatter | None = None  # adds the (arity, k, B) contributions into grads
-    needs_grad: bool = True
+    index: Index
+    start: int = -1  # consecutive rows start..start+len (or the one row when `one`)
+    one: bool = False
+
+    def __post_init__(self) -> None:
+        i = self.index
+        if len(i) and (i == i[0]).all():
+            self.one, self.start = True, int(i[0])
+        elif len(i) and (np.diff(i) == 1).all():
+            self.start = int(i[0])
+        self.add = None if self.start >= 0 else _adder(i)
+
+    def read(self, a: Array) -> Array:
+        if self.one:
+            return a[self.start : self.start + 1]
+        if self.start >= 0:
+            return a[self.start : self.start + len(self.index)]
+        return np.take(a, self.index, axis=0)
+
+    def add_into(self, a: Array, values: Array) -> None:
+        """a[index] += values (values (len, B); summed first over a repeated row)."""
+        if self.one:
+            a[self.start] += values.sum(axis=0) if len(values) > 1 else values[0]
+        elif self.start >= 0:
+            a[self.start : self.start + len(self.index)] += values
+        else:
+            assert self.add is not None
+            self.add(a, values)
 
 
 Scatter = Callable[[Array, Array], None]
 
 
-def _scatter_rule(args: NDArray[np.intp]) -> Scatter:
-    """How to add a group's (arity, k, B) contributions into the gradient rows.
+def _adder(flat: Index) -> Scatter:
+    """grads[flat[j]] += rows[j] for every j, also when a slot repeats in ``flat``."""
+    if len(flat) > 1 and (np.diff(flat) == 1).all():
+        lo, hi = int(flat[0]), int(flat[-1]) + 1
 
-    ``grads[args[j, i]] += rows[j, i]`` for every argument position j and instruction i.
-    A position whose k slots are all the same (an input h shared by all neurons of a layer)
-    is first summed over the k instructions; the other positions are added in one step.
-    """
+        def consecutive(grads: Array, rows: Array) -> None:
+            grads[lo:hi] += rows
+
+        return consecutive
+    if len(np.unique(flat)) == len(flat):
+
+        def distinct(grads: Array, rows: Array) -> None:
+            grads[flat] += rows
+
+        return distinct
+    perm = np.argsort(flat, kind="stable")
+    slots, starts = np.unique(flat[perm], return_index=True)
+
+    def summed(grads: Array, rows: Array) -> None:
+        grads[slots] += np.add.reduceat(rows[perm], starts, axis=0)
+
+    return summed
+
+
+def _scatter_rule(args: Index) -> Scatter:
+    """How to add a wide group's (arity, k, B) contributions into the gradient rows:
+    ``grads[args[j, i]] += rows[j, i]``; a position shared by all k instructions is summed
+    over them first."""
     arity, k = args.shape
     shared = [j for j in range(arity) if k > 1 and (args[j] == args[j, 0]).all()]
     own = [j for j in range(arity) if j not in shared]
@@ -70,21 +128,81 @@ def _scatter_rule(args: NDArray[np.intp]) -> Scatter:
     return scatter
 
 
-def _adder(flat: NDArray[np.intp]) -> Scatter:
-    """grads[flat[j]] += rows[j] for every j, also when a slot repeats in ``flat``."""
-    if len(np.unique(flat)) == len(flat):
+# -- parameter blocks: a view of the parameter vector where the layout allows -----------------
 
-        def distinct(grads: Array, rows: Array) -> None:
-            grads[flat] += rows
 
-        return distinct
-    perm = np.argsort(flat, kind="stable")
-    slots, starts = np.unique(flat[perm], return_index=True)
+@dataclass
+class Block:
+    """Parameters ``index`` ((k,) or (k, n)) of the parameter vector of length ``size``,
+    read as a view when they are laid out with constant strides (a layer's weights: rows of
+    n with stride n + 1; its biases: every (n + 1)-th), else gathered."""
 
-    def summed(grads: Array, rows: Array) -> None:
-        grads[slots] += np.add.reduceat(rows[perm], starts, axis=0)
+    index: Index
+    size: int
+    view: tuple[int, int, int] | None = None  # (start, row stride, columns)
 
-    return summed
+    def __post_init__(self) -> None:
+        i = self.index
+        rows = i.reshape(i.shape[0], -1)
+        k, n = rows.shape
+        start = int(rows[0, 0])
+        stride = int(rows[1, 0]) - start if k > 1 else n
+        want = start + stride * np.arange(k).reshape(-1, 1) + np.arange(n).reshape(1, -1)
+        if stride >= n and start + k * stride <= self.size and (rows == want).all():
+            self.view = (start, stride, n)
+        self.unique = len(np.unique(i)) == i.size
+
+    def read(self, vec: Array) -> Array:
+        if self.view is None:
+            return vec[self.index]
+        start, stride, n = self.view
+        k = self.index.shape[0]
+        if self.index.ndim == 1:
+            return vec[start : start + (k - 1) * stride + 1 : stride]
+        return vec[start : start + k * stride].reshape(k, stride)[:, :n]
+
+    def add_into(self, vec: Array, values: Array) -> None:
+        """vec[index] += values."""
+        if self.view is not None:
+            self.read(vec)[...] += values
+        elif self.unique:
+            vec[self.index] += values
+        else:
+            np.add.at(vec, self.index, values)
+
+
+# -- groups ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """Instructions of one level, op and arity, replayed together; results in rows
+    ``out0 : out0 + k``."""
+
+    op: Op
+    out0: int
+    k: int
+    args: Index  # (arity, k) argument rows
+    needs: list[bool]  # per argument position: whether its rows need a gradient
+    needs_grad: bool = True
+    wide: bool = False  # gathered as one (arity, k, B) array
+    rows: list[Rows] = field(default_factory=list)  # narrow: per position
+    scatter: Scatter | None = None  # wide
+    constant: tuple[tuple[Any, ...], Array] | None = None  # wide: last constant partials
+
+
+@dataclass
+class Layer:
+    """A group of ``Dense`` instructions sharing their inputs: U = W H + b."""
+
+    dense: Dense
+    out0: int
+    k: int
+    weights: Block  # (k, n) parameter indices
+    biases: Block  # (k,)
+    inputs: Rows  # the n shared input rows
+    inputs_need_grad: bool
+    needs_grad: bool = True
 
 
 _KEPT_WORKSPACES = 4
@@ -92,114 +210,256 @@ _KEPT_WORKSPACES = 4
 
 @dataclass
 class Workspace:
-    """One batch size's arrays: slot values and gradients, each group's arguments (gathered
-    in the forward pass, reused by the backward pass) and contributions."""
+    """One batch size's arrays: row values and gradients, the parameter gradient, and each
+    group's gathered arguments (kept from the forward pass for the backward pass)."""
 
     vals: Array
     grads: Array
-    xs: list[Array]
-    rows: list[Array]
+    pgrad: Array
+    kept: list[Any]
+    params: Array | None = None  # the parameter vector of the last forward pass
 
 
 class Plan:
-    """A tape made executable on a batch: grouped by level, replayed with NumPy."""
+    """A tape made executable on a batch: grouped by level, replayed with NumPy.
 
-    def __init__(self, tape: Tape, trainable: int) -> None:
+    ``params``: the leaf slots holding the parameters, in the order of the parameter vector
+    (their values and gradients are vectors, not rows); the other leaves are per-sample rows,
+    in leaf order. ``wanted``: the leaves whose gradients are wanted.
+    """
+
+    def __init__(self, tape: Tape, params: range, wanted: range) -> None:
         self.tape = tape
-        self.first_const = tape.n_leaves + len(tape.code)
-        self.n_slots = self.first_const + len(tape.constants)
-        self.groups = self._group(tape, trainable)
-        self.outputs = np.array(tape.outputs, dtype=np.intp)
-        self.constants = np.array(tape.constants, dtype=np.float64).reshape(-1, 1)
-        self._workspaces: dict[int, Workspace] = {}
-
-    def _group(self, tape: Tape, trainable: int) -> list[Group]:
-        level = [0] * self.n_slots
-        # A slot needs a gradient when it depends on one of the first `trainable` leaves.
-        needs = [i < trainable for i in range(self.n_slots)]
+        self.params = params
+        self.n_params = len(params)
+        n_leaves, n_code = tape.n_leaves, len(tape.code)
+        first_const = n_leaves + n_code
+        n_slots = first_const + len(tape.constants)
+        is_param = [params.start <= s < params.stop for s in range(n_slots)]
+        # which slots need a gradient (they depend on a wanted leaf)
+        needs = [s < n_leaves and s in wanted for s in range(n_slots)]
+        level = [0] * n_slots
         buckets: dict[tuple[int, str, int], list[int]] = {}
         for i, (op, args) in enumerate(tape.code):
-            s = tape.n_leaves + i
+            s = n_leaves + i
             level[s] = 1 + max((level[a] for a in args), default=0)
             needs[s] = any(needs[a] for a in args)
             buckets.setdefault((level[s], op.name, len(args)), []).append(i)
-        groups = []
-        for key in sorted(buckets):
-            members = buckets[key]
+        order = [buckets[key] for key in sorted(buckets)]
+        layer_of = [self._as_layer(tape, m, is_param) for m in order]
+        # parameters read as rows: by element-wise groups, guards or as outputs
+        read: set[int] = set()
+        for members, layer in zip(order, layer_of, strict=True):
+            if not layer:
+                read.update(a for i in members for a in tape.code[i][1] if is_param[a])
+        read.update(s for s in tape.outputs if is_param[s])
+        read.update(s for g in tape.guards for s in (g[1], g[2]) if is_param[s])
+        row = [-1] * n_slots
+        sample_leaves = [s for s in range(n_leaves) if not is_param[s]]
+        for r, s in enumerate(sample_leaves):
+            row[s] = r
+        self.n_sample = len(sample_leaves)
+        self.param_rows = np.array(sorted(s - params.start for s in read), dtype=np.intp)
+        for r, p in enumerate(self.param_rows.tolist()):
+            row[params.start + p] = self.n_sample + r
+        nxt = self.n_sample + len(self.param_rows)
+
+        def place(a: int) -> int:  # where an argument lives: leaf order, then result rows
+            return a if a < n_leaves else n_leaves + row[a] if row[a] >= 0 else n_slots + a
+
+        for members in order:
+            # in the order of their arguments: a layer's neurons in parameter order, an
+            # activation's results in the order of the layer it reads (slices, not gathers)
+            members.sort(key=lambda i: [place(a) for a in tape.code[i][1]])
+            for i in members:
+                row[n_leaves + i] = nxt
+                nxt += 1
+        self.n_grad_rows = nxt
+        for c in range(first_const, n_slots):
+            row[c] = nxt
+            nxt += 1
+        self.first_const, self.n_rows = self.n_grad_rows, nxt
+        self.row = row
+        self.groups: list[Group | Layer] = []
+        for members, layer in zip(order, layer_of, strict=True):
+            out0 = row[n_leaves + members[0]]
+            need = any(needs[n_leaves + i] for i in members)
+            if layer:
+                self.groups.append(self._layer(tape, members, out0, need, needs))
+                continue
             op = tape.code[members[0]][0]
-            args = np.array([tape.code[i][1] for i in members], dtype=np.intp).T
-            out = np.array([tape.n_leaves + i for i in members], dtype=np.intp)
-            group = Group(op, out, args.copy())
-            group.needs_grad = any(needs[s] for s in out)
-            if group.needs_grad:
-                group.scatter = _scatter_rule(group.args)
-            groups.append(group)
-        return groups
+            slots = np.array([tape.code[i][1] for i in members], dtype=np.intp).T
+            args = np.array(row, dtype=np.intp)[slots]
+            g = Group(op, out0, len(members), args, [any(needs[a] for a in p) for p in slots])
+            g.needs_grad = need
+            g.wide = len(slots) > _NARROW
+            if g.wide:
+                g.scatter = _scatter_rule(args) if need else None
+            else:
+                g.rows = [Rows(a) for a in args]
+            self.groups.append(g)
+        out_rows = np.array([row[s] for s in tape.outputs], dtype=np.intp)
+        self.outputs = out_rows
+        self._seed = Rows(out_rows) if len(np.unique(out_rows)) == len(out_rows) else None
+        self.output_rows = Rows(out_rows) if len(out_rows) else None
+        self.constants = np.array(tape.constants, dtype=np.float64).reshape(-1, 1)
+        self._workspaces: dict[int, Workspace] = {}
+
+    def _as_layer(self, tape: Tape, members: list[int], is_param: list[bool]) -> bool:
+        """Whether a group runs as one layer: a Dense op whose weights and biases are
+        parameters and whose inputs are the same for all its instructions."""
+        op, args = tape.code[members[0]]
+        if op.dense is None or len(args) < 3 or len(args) % 2 == 0:
+            return False
+        n = len(args) // 2
+        first = args[n : 2 * n]
+        for i in members:
+            a = tape.code[i][1]
+            if a[n : 2 * n] != first or not all(is_param[s] for s in (*a[:n], a[-1])):
+                return False
+        return not any(is_param[s] for s in first)
+
+    def _layer(
+        self, tape: Tape, members: list[int], out0: int, need: bool, needs: list[bool]
+    ) -> Layer:
+        op, args = tape.code[members[0]]
+        assert op.dense is not None
+        n = len(args) // 2
+        start = self.params.start
+        w = np.array([tape.code[i][1][:n] for i in members], dtype=np.intp) - start
+        b = np.array([tape.code[i][1][-1] for i in members], dtype=np.intp) - start
+        h = np.array([self.row[s] for s in args[n : 2 * n]], dtype=np.intp)
+        inputs_need = any(needs[s] for s in args[n : 2 * n])
+        return Layer(
+            op.dense,
+            out0,
+            len(members),
+            Block(w, self.n_params),
+            Block(b, self.n_params),
+            Rows(h),
+            inputs_need,
+            need,
+        )
 
     def _workspace(self, batch: int) -> Workspace:
         """Work arrays for a batch size, reused across calls (a few sizes are kept)."""
         work = self._workspaces.pop(batch, None)
         if work is None:
             work = Workspace(
-                vals=np.empty((self.n_slots, batch)),
-                grads=np.empty((self.n_slots, batch)),
-                xs=[np.empty((*g.args.shape, batch)) for g in self.groups],
-                rows=[np.empty((*g.args.shape, batch)) for g in self.groups],
+                vals=np.empty((self.n_rows, batch)),
+                grads=np.empty((self.n_rows, batch)),  # constants: ignored
+                pgrad=np.empty(self.n_params),
+                kept=[None] * len(self.groups),
             )
         self._workspaces[batch] = work  # most recently used last
         if len(self._workspaces) > _KEPT_WORKSPACES:
             del self._workspaces[next(iter(self._workspaces))]
         return work
 
-    def forward(self, leaves: Array, constants: Array | None, samples: Sequence[int]) -> Workspace:
-        """Every slot's values (``.vals``, shape (slots, B)) from the leaf rows (leaves, B)."""
-        work = self._workspace(leaves.shape[1])
-        vals = work.vals
-        vals[: self.tape.n_leaves] = leaves
+    def forward(
+        self, params: Array, rows: Array, constants: Array | None, samples: Sequence[int]
+    ) -> Workspace:
+        """Every row's values (``.vals``, shape (rows, B)) from the parameter vector (P,) and
+        the per-sample leaf rows (leaves, B)."""
+        work = self._workspace(rows.shape[1])
+        vals, kept = work.vals, work.kept
+        work.params = params
+        vals[: self.n_sample] = rows
+        if len(self.param_rows):
+            vals[self.n_sample : self.n_sample + len(self.param_rows)] = params[
+                self.param_rows, None
+            ]
         vals[self.first_const :] = self.constants if constants is None else constants
         with np.errstate(all="ignore"):  # overflow gives ±inf, as in eager mode
-            for g, xs in zip(self.groups, work.xs, strict=True):
-                np.take(vals, g.args, axis=0, out=xs)
-                if g.op.domains:
-                    _check_domain(g.op, xs, samples)
-                vals[g.out] = _forward(g.op, xs)
+            for i, g in enumerate(self.groups):
+                out = slice(g.out0, g.out0 + g.k)
+                if isinstance(g, Layer):
+                    h = g.inputs.read(vals)
+                    kept[i] = h
+                    vals[out] = g.dense.forward(
+                        g.weights.read(params), h, g.biases.read(params)[:, None]
+                    )
+                elif g.wide:
+                    xs = np.take(vals, g.args, axis=0)
+                    kept[i] = xs
+                    if g.op.domains:
+                        _check_domain(g.op, list(xs), samples)
+                    vals[out] = _forward(g.op, xs, g.k)
+                else:
+                    xs_n = [r.read(vals) for r in g.rows]
+                    kept[i] = xs_n
+                    if g.op.domains:
+                        _check_domain(g.op, xs_n, samples)
+                    vals[out] = _forward(g.op, xs_n, g.k)
         self._check_guards(vals, samples)
         return work
 
-    def backward(self, work: Workspace, seed: Array, samples: Sequence[int]) -> Array:
-        """Gradient rows of every slot (slots, B), given ∂L/∂output rows ``seed``."""
-        vals, grads = work.vals, work.grads
+    def backward(self, work: Workspace, seed: Array, samples: Sequence[int]) -> tuple[Array, Array]:
+        """(gradient rows of the per-sample leaves (leaves, B), the parameter gradient summed
+        over the batch (P,)), given ∂L/∂output rows ``seed``."""
+        vals, grads, pgrad = work.vals, work.grads, work.pgrad
         grads.fill(0.0)
-        np.add.at(grads, self.outputs, seed)  # an output listed twice is seeded twice
-        with np.errstate(invalid="ignore", over="ignore"):  # ∞·0 is nan, as in eager mode
-            for g, xs, rows in zip(
-                reversed(self.groups), work.xs[::-1], work.rows[::-1], strict=True
-            ):
-                if g.scatter is not None:
-                    self._backward_group(g, vals, grads, xs, rows, samples)
-        return grads
+        pgrad.fill(0.0)
+        if self._seed is not None:
+            self._seed.add_into(grads, seed)
+        else:
+            np.add.at(grads, self.outputs, seed)  # an output listed twice is seeded twice
+        with np.errstate(divide="raise", invalid="ignore", over="ignore"):
+            for i in range(len(self.groups) - 1, -1, -1):
+                g = self.groups[i]
+                if not g.needs_grad:
+                    continue
+                d = grads[g.out0 : g.out0 + g.k]
+                if isinstance(g, Layer):
+                    h = work.kept[i]
+                    g.weights.add_into(pgrad, g.dense.grad_weights(d, h))
+                    g.biases.add_into(pgrad, g.dense.grad_bias(d))
+                    if g.inputs_need_grad:
+                        assert work.params is not None
+                        w = g.weights.read(work.params)
+                        g.inputs.add_into(grads, g.dense.grad_inputs(d, w))
+                else:
+                    self._backward_group(g, vals, grads, d, work.kept[i], samples)
+        if len(self.param_rows):
+            q = grads[self.n_sample : self.n_sample + len(self.param_rows)]
+            pgrad[self.param_rows] += q.sum(axis=1)  # distinct (sorted) parameters
+        return grads[: self.n_sample], pgrad
 
-    @staticmethod
     def _backward_group(
-        g: Group, vals: Array, grads: Array, xs: Array, rows: Array, samples: Sequence[int]
+        self, g: Group, vals: Array, grads: Array, d: Array, xs: Any, samples: Sequence[int]
     ) -> None:
         """∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ for every instruction of the group, on the batch."""
-        assert g.scatter is not None
+        out = vals[g.out0 : g.out0 + g.k]
         try:
-            partials = _partials(g.op, vals[g.out], xs)
+            partials = _partials(g.op, out, xs, g.k)
         except ArithmeticError as error:
-            raise _undefined_derivative(g, xs, samples) from error
-        if _FLOATS.issuperset(map(type, partials)):  # constants: add, sum, ...
-            rows[...] = np.array(partials).reshape(-1, 1, 1)
-        else:
-            for j, p in enumerate(partials):
-                rows[j] = p
-        rows *= grads[g.out]
-        g.scatter(grads, rows)
+            raise _undefined_derivative(g, list(xs), samples) from error
+        if g.wide:
+            assert g.scatter is not None
+            rows = np.empty(xs.shape)
+            if (
+                g.constant is not None
+                and partials[0].__class__ is float
+                and partials == g.constant[0]
+            ):
+                rows[...] = g.constant[1]
+            elif _FLOATS.issuperset(map(type, partials)):  # constants: add, sum, ...
+                g.constant = (partials, np.array(partials).reshape(-1, 1, 1))
+                rows[...] = g.constant[1]
+            else:
+                for j, p in enumerate(partials):
+                    rows[j] = p
+            rows *= d
+            g.scatter(grads, rows)
+            return
+        for j, p in enumerate(partials):
+            if not g.needs[j]:
+                continue
+            g.rows[j].add_into(grads, d if p.__class__ is float and p == 1.0 else d * p)
 
     def _check_guards(self, vals: Array, samples: Sequence[int]) -> None:
         for symbol, left, right, result in self.tape.guards:
-            holds = COMPARISONS[symbol](vals[left], vals[right]) == result
+            holds = COMPARISONS[symbol](vals[self.row[left]], vals[self.row[right]]) == result
             if not holds.all():
                 bad = samples[int(np.argmin(holds))]
                 what = (
@@ -217,45 +477,56 @@ class Plan:
 _FLOATS = frozenset({float})
 
 
-def _forward(op: Op, xs: Array) -> Any:
-    """The op's forward rule on a group's (arity, k, B) arguments.
+def _forward(op: Op, xs: Any, k: int) -> Any:
+    """The op's forward rule on a group's arguments (each (k, B) or (1, B)); for a wide
+    group (one (arity, k, B) array) of a variadic op, its ``stacked`` rule if it has one.
 
-    A single element (k = B = 1, e.g. a penalty's 337-argument sum) is computed on Python
-    floats with the float backend — the same rule, without NumPy's per-call overhead.
+    A single element (k = B = 1, e.g. a 3-argument sum) is computed on Python floats with the
+    float backend — the same rule, without NumPy's per-call overhead.
     """
-    if xs.shape[1] * xs.shape[2] == 1:
+    if op.stacked is not None and isinstance(xs, np.ndarray):
+        return op.stacked(xs)
+    if k == 1 and xs[0].shape[-1] == 1:
         try:
-            return op.forward(FLOAT, *xs.ravel().tolist())
+            return op.forward(FLOAT, *_floats(xs))
         except OverflowError:
             pass  # NumPy gives ±inf, as eager mode does
     return op.forward(NUMPY, *xs)
 
 
-def _partials(op: Op, out: Array, xs: Array) -> tuple[Any, ...]:
+def _partials(op: Op, out: Array, xs: Any, k: int) -> tuple[Any, ...]:
     """The op's partials rule; ArithmeticError where a derivative divides by zero."""
-    if xs.shape[1] * xs.shape[2] == 1:
-        return tuple(op.partials(FLOAT, float(out[0, 0]), *xs.ravel().tolist()))
-    with np.errstate(divide="raise", invalid="ignore", over="ignore"):
-        return tuple(op.partials(NUMPY, out, *xs))
+    if k == 1 and xs[0].shape[-1] == 1:
+        return tuple(op.partials(FLOAT, float(out[0, 0]), *_floats(xs)))
+    return tuple(op.partials(NUMPY, out, *xs))
 
 
-def _check_domain(op: Op, xs: Array, samples: Sequence[int]) -> None:
-    """The op's domain tests on the whole (arity, k, B) array at once; the first failing
-    element is named with its sample and the op's own message."""
-    batch = xs.shape[2]
+def _floats(xs: Any) -> list[float]:
+    """A single element's arguments as floats (a wide group's are one gathered array)."""
+    if isinstance(xs, np.ndarray):
+        return xs.ravel().tolist()  # type: ignore[no-any-return]
+    return [float(x[0, 0]) for x in xs]
+
+
+def _check_domain(op: Op, xs: list[Any], samples: Sequence[int]) -> None:
+    """The op's domain tests on the whole arrays at once; the first failing element is
+    named with its sample and the op's own message."""
     for domain in op.domains:
         bad = np.asarray(domain.fails(NUMPY, *xs))
         if bad.any():
-            i = int(np.argmax(bad.ravel()))
-            args = [float(row.ravel()[i]) for row in xs]
+            full = np.broadcast_arrays(bad, *xs)
+            i = int(np.argmax(full[0].ravel()))
+            args = [float(x.ravel()[i]) for x in full[1:]]
             message = domain.message.format(*args)
+            batch = full[0].shape[-1]
             raise domain.error(f"compiled: sample {samples[i % batch]}: {message}")
 
 
-def _undefined_derivative(g: Group, xs: Array, samples: Sequence[int]) -> ArithmeticError:
+def _undefined_derivative(g: Group, xs: list[Any], samples: Sequence[int]) -> ArithmeticError:
     """Find the element whose local derivative divides by zero (as eager mode's errors)."""
-    batch = xs.shape[2]
-    columns = zip(*(row.ravel().tolist() for row in xs), strict=True)
+    full = np.broadcast_arrays(*xs)
+    batch = full[0].shape[-1]
+    columns = zip(*(x.ravel().tolist() for x in full), strict=True)
     for i, args in enumerate(columns):
         try:
             _float_partials(g.op, args)
