@@ -491,15 +491,17 @@ def local_grads(node: Value) -> tuple[float, ...]:
     return tuple(float(p) for p in node._fn.partials(FLOAT, node.data, *xs))
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     """Every node ``root`` depends on, each after all of its arguments (iterative DFS).
 
-    A node is pushed once more under a ``None`` marker when it is expanded; popping the
-    marker means all its arguments are emitted, so the node is emitted next (post-order).
+    ``root`` may be several Values: then every node any of them depends on, in one order
+    (the first root's graph first). A node is pushed once more under a ``None`` marker when
+    it is expanded; popping the marker means all its arguments are emitted, so the node is
+    emitted next (post-order).
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[Value | None] = [root]
+    stack: list[Value | None] = [root] if isinstance(root, Value) else list(reversed(root))
     push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
     while stack:
         node = pop()
