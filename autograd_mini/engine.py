@@ -598,7 +598,11 @@ def _sweep(
                 ps = local(node)
             elif y is None:  # one argument: the fast path
                 if isinstance(x, Value):
-                    (p,) = op.partials(FLOAT, node.data, x.data)
+                    shortcut = _UNARY[op]
+                    if shortcut is None:
+                        (p,) = op.partials(FLOAT, node.data, x.data)
+                    else:
+                        (p,) = shortcut
                     if into:
                         x.grad += p * g
                         continue
@@ -610,7 +614,13 @@ def _sweep(
             elif y is not _MANY:  # two arguments: fast too
                 xv = isinstance(x, Value)
                 yv = isinstance(y, Value)
-                ps = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
+                shortcut = _BINARY[op]
+                if shortcut is _SWAPPED:
+                    ps = (y.data if yv else y, x.data if xv else x)
+                elif shortcut is None:
+                    ps = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
+                else:
+                    ps = shortcut
                 if into:
                     if xv:
                         x.grad += ps[0] * g
@@ -641,6 +651,52 @@ def _sweep(
             if isinstance(terms, list):
                 store[a] = terms[0] if len(terms) == 1 else add_n(terms)
     return store
+
+
+class _Placeholder:
+    """An opaque argument for probing a partials rule: any use of it raises TypeError."""
+
+    __slots__ = ()
+
+    def _used(self, *other: object) -> Any:
+        raise TypeError("a placeholder has no value")
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __float__ = _used
+    __hash__ = object.__hash__
+
+
+#: The shortcut of an op whose partials are its two arguments swapped (mul: (y, x)).
+_SWAPPED: Any = object()
+
+
+class _Shortcuts(dict[Op, Any]):
+    """What the float sweep needs of an op's partials rule at ``n`` arguments (1 or 2),
+    read off the rule once by calling it on placeholders: a tuple of constants (add (1, 1),
+    sub (1, −1), neg (−1,)), :data:`_SWAPPED` (mul: (y, x)), or None — the rule computes
+    with its arguments' values, so the sweep calls it. Either way the sweep gets exactly
+    the partials the rule gives; the shortcuts only save a call per node."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def __missing__(self, op: Op) -> Any:
+        out, *xs = (_Placeholder() for _ in range(self.n + 1))
+        try:
+            ps = tuple(op.partials(FLOAT, out, *xs))
+        except Exception:  # the rule uses the values (or fails without them)
+            ps = None
+        if ps is not None and len(ps) == 2 and ps[0] is xs[-1] and ps[1] is xs[0]:
+            shortcut = _SWAPPED
+        elif ps is not None and len(ps) == self.n and all(p.__class__ in _NUMBERS for p in ps):
+            shortcut = ps
+        else:
+            shortcut = None
+        self[op] = shortcut
+        return shortcut
+
+
+_UNARY, _BINARY = _Shortcuts(1), _Shortcuts(2)
 
 
 def _backward_error(error: ArithmeticError, node: Value | None) -> ArithmeticError:
