@@ -395,9 +395,19 @@ def _binary(op: Op, x: Operand, y: Operand) -> Value:
     if op.check is not None:
         op.check(xd, yd)
     try:
-        return _new(op, op.forward(FLOAT, xd, yd), (x, y))
+        data = op.forward(FLOAT, xd, yd)
     except OverflowError:  # the float backend returns ±inf itself; only huge ints get here
         raise _too_large(op, xd, yd) from None
+    if not _STATE.plain:
+        return _node(op, data, x, y)
+    out = Value.__new__(Value)  # _node's fast path, inline: a call less per + and *
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._fn = op
+    out._x = x
+    out._y = y
+    return out
 
 
 _NUMBERS = frozenset({float, int})
