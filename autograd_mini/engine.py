@@ -507,7 +507,7 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     ``root`` may be several Values: then every node any of them depends on, in one order
     (the first root's graph first). A node is pushed once more under a ``None`` marker when
     it is expanded; popping the marker means all its arguments are emitted, so the node is
-    emitted next (post-order).
+    emitted next (post-order). A node with no argument left to visit is emitted at once.
     """
     order: list[Value] = []
     seen: set[Value] = set()
@@ -519,18 +519,26 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
             emit(pop())  # type: ignore[arg-type]
         elif node not in seen:
             mark(node)
-            push(node)
-            push(None)
             x, y = node._x, node._y
             if y is _MANY:
-                for a in x:
-                    if isinstance(a, Value) and a not in seen:
-                        push(a)
+                todo = [a for a in x if isinstance(a, Value) and a not in seen]
+                if todo:
+                    push(node)
+                    push(None)
+                    stack.extend(todo)
+                    continue
             else:
-                if isinstance(x, Value) and x not in seen:
-                    push(x)
-                if isinstance(y, Value) and y not in seen:
-                    push(y)
+                xn = isinstance(x, Value) and x not in seen
+                yn = isinstance(y, Value) and y not in seen
+                if xn or yn:
+                    push(node)
+                    push(None)
+                    if xn:
+                        push(x)
+                    if yn:
+                        push(y)
+                    continue
+            emit(node)  # nothing left to visit below it (a leaf): it is next in post-order
     return order
 
 

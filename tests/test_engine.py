@@ -375,3 +375,35 @@ def test_backward_is_bit_identical_to_the_plain_chain_rule_on_a_moons_step(expan
     for p in model.parameters():
         assert p.grad == want[p]
     assert sum(abs(p.grad) for p in model.parameters()) > 0.1
+
+
+def test_topological_order_is_the_depth_first_post_order() -> None:
+    """The order (and so every summation order of backward) is the recursive post-order
+    that visits a node's arguments last to first: leaves emitted at once change nothing."""
+    from autograd_mini import datasets, losses, nn
+
+    def post_order(root: Value) -> list[Value]:
+        order: list[Value] = []
+        seen: set[Value] = set()
+
+        def visit(node: Value) -> None:
+            if node in seen:
+                return
+            seen.add(node)
+            for a in reversed(node.args):
+                if isinstance(a, Value):
+                    visit(a)
+            order.append(node)
+
+        visit(root)
+        return order
+
+    xs, ys = datasets.moons(6, noise=0.1, seed=3)
+    for expand in (True, False):
+        model = nn.MLP(2, [4, 1], seed=5, expand=expand)
+        scores = [model(x) for x in xs]
+        total = losses.mean([losses.hinge(s, t) for s, t in zip(scores, ys, strict=True)])
+        total = total + add_n([p * p for p in model.parameters()]) * total
+        order = topological_order(total)
+        assert order == post_order(total)
+        assert len(order) > 40 and order[-1] is total
