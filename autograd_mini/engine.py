@@ -409,9 +409,19 @@ def _binary(op: Op, x: Operand, y: Operand) -> Value:
     if op.check is not None:
         op.check(xd, yd)
     try:
-        return _new(op, op.forward(FLOAT, xd, yd), (x, y))
+        data = op.forward(FLOAT, xd, yd)
     except OverflowError:  # the float backend returns ±inf itself; only huge ints get here
         raise _too_large(op, xd, yd) from None
+    if not _STATE.plain:
+        return _node(op, data, x, y)
+    out = Value.__new__(Value)  # _node's fast path, inline: a call less per + and *
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._fn = op
+    out._x = x
+    out._y = y
+    return out
 
 
 _NUMBERS = frozenset({float, int})
@@ -505,15 +515,17 @@ def local_grads(node: Value) -> tuple[float, ...]:
     return tuple(float(p) for p in node._fn.partials(FLOAT, node.data, *xs))
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     """Every node ``root`` depends on, each after all of its arguments (iterative DFS).
 
-    A node is pushed once more under a ``None`` marker when it is expanded; popping the
-    marker means all its arguments are emitted, so the node is emitted next (post-order).
+    ``root`` may be several Values: then every node any of them depends on, in one order
+    (the first root's graph first). A node is pushed once more under a ``None`` marker when
+    it is expanded; popping the marker means all its arguments are emitted, so the node is
+    emitted next (post-order). A node with no argument left to visit is emitted at once.
     """
     order: list[Value] = []
     seen: set[Value] = set()
-    stack: list[Value | None] = [root]
+    stack: list[Value | None] = [root] if isinstance(root, Value) else list(reversed(root))
     push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
     while stack:
         node = pop()
@@ -521,18 +533,26 @@ def topological_order(root: Value) -> list[Value]:
             emit(pop())  # type: ignore[arg-type]
         elif node not in seen:
             mark(node)
-            push(node)
-            push(None)
             x, y = node._x, node._y
             if y is _MANY:
-                for a in x:
-                    if isinstance(a, Value) and a not in seen:
-                        push(a)
+                todo = [a for a in x if isinstance(a, Value) and a not in seen]
+                if todo:
+                    push(node)
+                    push(None)
+                    stack.extend(todo)
+                    continue
             else:
-                if isinstance(x, Value) and x not in seen:
-                    push(x)
-                if isinstance(y, Value) and y not in seen:
-                    push(y)
+                xn = isinstance(x, Value) and x not in seen
+                yn = isinstance(y, Value) and y not in seen
+                if xn or yn:
+                    push(node)
+                    push(None)
+                    if xn:
+                        push(x)
+                    if yn:
+                        push(y)
+                    continue
+            emit(node)  # nothing left to visit below it (a leaf): it is next in post-order
     return order
 
 
@@ -610,7 +630,11 @@ def _sweep(
                 ps = local(node)
             elif y is None:  # one argument: the fast path
                 if isinstance(x, Value):
-                    (p,) = op.partials(FLOAT, node.data, x.data)
+                    shortcut = _UNARY[op]
+                    if shortcut is None:
+                        (p,) = op.partials(FLOAT, node.data, x.data)
+                    else:
+                        (p,) = shortcut
                     if into:
                         x.grad += p * g
                         continue
@@ -622,7 +646,13 @@ def _sweep(
             elif y is not _MANY:  # two arguments: fast too
                 xv = isinstance(x, Value)
                 yv = isinstance(y, Value)
-                ps = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
+                shortcut = _BINARY[op]
+                if shortcut is _SWAPPED:
+                    ps = (y.data if yv else y, x.data if xv else x)
+                elif shortcut is None:
+                    ps = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
+                else:
+                    ps = shortcut
                 if into:
                     if xv:
                         x.grad += ps[0] * g
@@ -653,6 +683,52 @@ def _sweep(
             if isinstance(terms, list):
                 store[a] = terms[0] if len(terms) == 1 else add_n(terms)
     return store
+
+
+class _Placeholder:
+    """An opaque argument for probing a partials rule: any use of it raises TypeError."""
+
+    __slots__ = ()
+
+    def _used(self, *other: object) -> Any:
+        raise TypeError("a placeholder has no value")
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __float__ = _used
+    __hash__ = object.__hash__
+
+
+#: The shortcut of an op whose partials are its two arguments swapped (mul: (y, x)).
+_SWAPPED: Any = object()
+
+
+class _Shortcuts(dict[Op, Any]):
+    """What the float sweep needs of an op's partials rule at ``n`` arguments (1 or 2),
+    read off the rule once by calling it on placeholders: a tuple of constants (add (1, 1),
+    sub (1, −1), neg (−1,)), :data:`_SWAPPED` (mul: (y, x)), or None — the rule computes
+    with its arguments' values, so the sweep calls it. Either way the sweep gets exactly
+    the partials the rule gives; the shortcuts only save a call per node."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def __missing__(self, op: Op) -> Any:
+        out, *xs = (_Placeholder() for _ in range(self.n + 1))
+        try:
+            ps = tuple(op.partials(FLOAT, out, *xs))
+        except Exception:  # the rule uses the values (or fails without them)
+            ps = None
+        if ps is not None and len(ps) == 2 and ps[0] is xs[-1] and ps[1] is xs[0]:
+            shortcut = _SWAPPED
+        elif ps is not None and len(ps) == self.n and all(p.__class__ in _NUMBERS for p in ps):
+            shortcut = ps
+        else:
+            shortcut = None
+        self[op] = shortcut
+        return shortcut
+
+
+_UNARY, _BINARY = _Shortcuts(1), _Shortcuts(2)
 
 
 def _backward_error(error: ArithmeticError, node: Value | None) -> ArithmeticError:
