@@ -235,10 +235,11 @@ def test_graph_rejects_expressions_in_one_line(
     ],
 )
 def test_bad_options_exit_2_with_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # One line (issue 15: every error of every subcommand), pointing at --help for the usage.
     code, _, err = run(argv, capsys)
     assert code == 2
-    assert "usage: autograd-mini" in err
-    assert "error:" in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("autograd-mini") and "error:" in err and "--help" in err
 
 
 @pytest.mark.parametrize("bad", ["a", "a=", "1a=2", "a=inf", "a=x"])

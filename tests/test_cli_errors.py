@@ -210,3 +210,27 @@ def test_predict_with_a_fifo_is_refused_without_blocking(
     assert code == 2
     assert_one_line_error(err, "predict")
     assert "not a regular file (a FIFO)" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--hidden", "1,x"],
+        ["train", "--epochs", "0"],
+        ["graph", "a", "--max-nodes", "0"],
+        ["bogus"],
+        ["train", "--no-such-option"],
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """argparse's own errors follow the command line's rule: one line, exit 2, no usage block."""
+    from autograd_mini.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("autograd-mini") and ": error: " in err and "usage:" not in err

@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from autograd_mini.cli import check_engine, demo, graph, predict, train, vanishing, walkthrough
 from autograd_mini.cli.output import UsageError, printable
@@ -33,9 +34,19 @@ COMMANDS: tuple[ModuleType, ...] = (
 )
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its usage errors as ONE line on stderr (``PROG: error: ...``, control
+    characters escaped), exit status 2, like every other error of the command line; ``--help``
+    still prints the whole usage."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f" (see `{self.prog} --help`)"
+        self.exit(2, f"{self.prog}: error: {printable(message, MAX_ERROR_CHARS)}{hint}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``autograd-mini`` and its subcommands."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="autograd-mini",
         description="The chapter's neural network, computed: worked example, training, "
         "vanishing gradients, graphs.",
@@ -44,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     from autograd_mini import __version__
 
     parser.add_argument("--version", action="version", version=f"autograd-mini {__version__}")
-    subs = parser.add_subparsers(dest="command", metavar="SUBCOMMAND", required=True)
+    subs = parser.add_subparsers(
+        dest="command", metavar="SUBCOMMAND", required=True, parser_class=OneLineParser
+    )
     for command in COMMANDS:
         p = subs.add_parser(command.NAME, help=command.HELP, description=command.HELP)
         p.set_defaults(handler=command.run)
