@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from cli_run import run
 
 from autograd_mini import cli
 from autograd_mini.cli import output
@@ -20,16 +21,6 @@ from autograd_mini.cli.page import index_html
 from autograd_mini.nn import MLP
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the command in this process; (exit status, stdout, stderr)."""
-    try:
-        code = cli.main(argv)
-    except SystemExit as exit_:  # argparse's own exits (--help, usage errors)
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def numbers_after(text: str, prefix: str) -> list[float]:

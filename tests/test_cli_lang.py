@@ -8,19 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_run import run
 
-from autograd_mini import cli
 from autograd_mini.cli.page import index_html
 from autograd_mini.experiments import Report
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        code = cli.main(argv)
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_walkthrough_in_japanese_shows_both_losses(

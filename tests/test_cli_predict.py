@@ -10,19 +10,9 @@ import re
 from pathlib import Path
 
 import pytest
+from cli_run import run
 
-from autograd_mini import cli
 from autograd_mini.nn import MLP
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the command in this process; (exit status, stdout, stderr)."""
-    try:
-        code = cli.main(argv)
-    except SystemExit as exit_:  # argparse's own exits (--help, usage errors)
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def percent(text: str, prefix: str) -> float:

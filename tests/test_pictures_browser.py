@@ -5,14 +5,12 @@ at every step (no repeated line, no node explained by itself, δ form on neurons
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import chromium
 
 from autograd_mini import chapter, nn
 from autograd_mini.engine import Value
@@ -27,44 +25,12 @@ from autograd_mini.viz import (
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver") or (
-    "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
-)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1000,1000",
-]
 READER_WIDTH = 900
 
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip("the browser tests need Chromium and chromedriver; not found on PATH")
-    if shutil.which("dot") is None:
-        pytest.skip("the pictures need Graphviz's dot (sudo apt-get install graphviz)")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never download anything
-    profile = tempfile.mkdtemp(prefix="pictures-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
-        yield browser
-    finally:
-        browser.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    yield from chromium("1000,1000", "pictures-chromium-")
 
 
 # For every node: each <text>'s box and the node's shape's box (polygon, ellipse or path) in

@@ -3,14 +3,12 @@ through the system chromedriver (nothing is downloaded), opened from a file:// p
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import chromium
 
 from autograd_mini.engine import Value, linear
 from autograd_mini.viz import backprop_table, save_stepper
@@ -18,47 +16,10 @@ from autograd_mini.viz.labels import num
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver") or (
-    "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None
-)
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1400,1000",
-]
-
 
 @pytest.fixture(scope="module")
 def driver() -> Iterator[Any]:
-    if CHROMIUM is None or CHROMEDRIVER is None:
-        pytest.skip(
-            "the stepper browser test needs Chromium and chromedriver "
-            "(Debian: sudo apt-get install chromium chromium-driver); not found on PATH"
-        )
-    if shutil.which("dot") is None:
-        pytest.skip("the stepper page needs Graphviz's dot (sudo apt-get install graphviz)")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never download anything
-    profile = tempfile.mkdtemp(prefix="stepper-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingOptions", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    try:
-        yield browser
-    finally:
-        browser.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    yield from chromium("1400,1000", "stepper-chromium-", logs=True)
 
 
 def small_network() -> Value:
