@@ -189,49 +189,49 @@ class Value:
         return _binary(_POW, other, self)
 
     def __neg__(self) -> Value:
-        return apply(_NEG, self)
+        return _unary(_NEG, self)
 
     # -- elementary functions (one per op-table entry marked ``method``) -------------
 
     def exp(self) -> Value:
         """eˣ."""
-        return apply(OPS["exp"], self)
+        return _unary(OPS["exp"], self)
 
     def expm1(self) -> Value:
         """eˣ − 1, exact for small x."""
-        return apply(OPS["expm1"], self)
+        return _unary(OPS["expm1"], self)
 
     def log(self) -> Value:
         """Natural logarithm; ``ValueError`` for x ≤ 0."""
-        return apply(OPS["log"], self)
+        return _unary(OPS["log"], self)
 
     def log1p(self) -> Value:
         """log(1 + x), exact for small x; ``ValueError`` for x ≤ −1."""
-        return apply(OPS["log1p"], self)
+        return _unary(OPS["log1p"], self)
 
     def sqrt(self) -> Value:
         """√x; ``ValueError`` for x < 0."""
-        return apply(OPS["sqrt"], self)
+        return _unary(OPS["sqrt"], self)
 
     def sin(self) -> Value:
         """sin x."""
-        return apply(OPS["sin"], self)
+        return _unary(OPS["sin"], self)
 
     def cos(self) -> Value:
         """cos x."""
-        return apply(OPS["cos"], self)
+        return _unary(OPS["cos"], self)
 
     def tanh(self) -> Value:
         """tanh x (stable at any magnitude)."""
-        return apply(OPS["tanh"], self)
+        return _unary(OPS["tanh"], self)
 
     def sigmoid(self) -> Value:
         """σ(x) = 1 / (1 + e^(−x)), computed without overflow; σ′ = σ(1 − σ) ≤ 0.25."""
-        return apply(OPS["sigmoid"], self)
+        return _unary(OPS["sigmoid"], self)
 
     def relu(self) -> Value:
         """max(0, x); its derivative is 1 for x > 0 and 0 for x ≤ 0 (0 at 0 by convention)."""
-        return apply(OPS["relu"], self)
+        return _unary(OPS["relu"], self)
 
     def leaky_relu(self, slope: Operand = 0.01) -> Value:
         """x for x > 0, else slope·x (PyTorch's default slope 0.01)."""
@@ -243,23 +243,23 @@ class Value:
 
     def silu(self) -> Value:
         """x·σ(x) (also called swish)."""
-        return apply(OPS["silu"], self)
+        return _unary(OPS["silu"], self)
 
     def gelu(self) -> Value:
         """GELU in its tanh form, ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's
         ``approximate="tanh"``)."""
-        return apply(OPS["gelu"], self)
+        return _unary(OPS["gelu"], self)
 
     def abs(self) -> Value:
         """|x|; derivative sign(x), 0 at 0."""
-        return apply(OPS["abs"], self)
+        return _unary(OPS["abs"], self)
 
     def __abs__(self) -> Value:
-        return apply(OPS["abs"], self)
+        return _unary(OPS["abs"], self)
 
     def softplus(self) -> Value:
         """log(1 + eˣ), stable for large |x|; derivative σ(x)."""
-        return apply(OPS["softplus"], self)
+        return _unary(OPS["softplus"], self)
 
     def maximum(self, other: Operand) -> Value:
         """max(self, other); at a tie each side gets half the gradient (a subgradient)."""
@@ -400,6 +400,29 @@ def _new(op: Op, data: float, args: tuple[Operand, ...]) -> Value:
     return _node(op, data, args, _MANY)
 
 
+def _unary(op: Op, x: Value) -> Value:
+    """Apply a one-argument op to a Value (the fast path of its method, e.g. ``x.relu()``):
+    what :func:`apply` does, without its argument list and arity check."""
+    xd = x.data
+    if xd.__class__ is not float:  # data set by hand to an int or another Real
+        return _general(op, (x,))
+    if op.check is not None:
+        op.check(xd)
+    data = op.forward(FLOAT, xd)
+    if data.__class__ is not float:
+        data = float(data)
+    if not _STATE.plain:
+        return _node(op, data, x, None)
+    out = Value.__new__(Value)  # _node's fast path, inline (as in _binary)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._fn = op
+    out._x = x
+    out._y = None
+    return out
+
+
 def _binary(op: Op, x: Operand, y: Operand) -> Value:
     """Apply a two-argument op where either side may be a plain number (the fast path)."""
     xd = x.data if isinstance(x, Value) else x
@@ -444,6 +467,13 @@ def apply(op: Op, *args: Operand) -> Value:
         raise TypeError(f"apply: expected an Op (see autograd_mini.ops.define), got {op!r}")
     if op.arity is not None and len(args) != op.arity:
         raise TypeError(f"{op.name}: takes {op.arity} arguments, got {len(args)}")
+    if len(args) == 1 and isinstance(args[0], Value):
+        return _unary(op, args[0])
+    return _general(op, args)
+
+
+def _general(op: Op, args: tuple[Operand, ...]) -> Value:
+    """:func:`apply` for any arguments (checked by the caller: an Op, the right arity)."""
     xs = [a.data if isinstance(a, Value) else a for a in args]
     if not _NUMBERS.issuperset(map(type, xs)):  # the fast path: plain floats and ints
         xs, args = _real_arguments(op, args, xs)
@@ -834,8 +864,9 @@ def _codes(*functions: Callable[..., Any]) -> frozenset[CodeType]:
 # here, or the compiled path refuses it while tracing (loudly: never silently wrong).
 _ARITHMETIC = ("add", "radd", "sub", "rsub", "mul", "rmul", "truediv", "rtruediv")
 _GRAPH_READS = _codes(
+    _unary,
     _binary,
-    apply,
+    _general,
     *(getattr(Value, f"__{name}__") for name in (*_ARITHMETIC, "pow", "rpow", "neg", "abs")),
     *(getattr(Value, f"__{name}__") for name in ("lt", "le", "gt", "ge", "float")),
 )

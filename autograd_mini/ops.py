@@ -26,8 +26,10 @@ on any backend. Adding an operation is one :func:`define` call (or one entry bel
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -246,11 +248,9 @@ def derive_backend(kind: str, primitive: Callable[[Elementary], Callable[..., An
 
 
 def _bound(formula: Callable[..., Any], m: Backend) -> Callable[..., Any]:
-    def f(x: Any) -> Any:
-        return formula(m, x)
-
-    f.__name__ = formula.__name__.lstrip("_")
-    return f
+    """``formula`` with the backend filled in: ``f(x) = formula(m, x)`` (a C-level partial,
+    so a formula costs no extra Python call per use)."""
+    return functools.partial(formula, m)
 
 
 def _float_primitive(e: Elementary) -> Callable[..., Any]:
@@ -449,11 +449,10 @@ def define(
 
 
 def _linear_forward(m: Any, *xs: Any) -> Any:
+    """b + w₁h₁ + w₂h₂ + … + wₙhₙ, added left to right (a fold: the same order on floats,
+    Values and arrays, without a Python loop per term)."""
     n = len(xs) // 2
-    total = xs[-1]
-    for w, h in zip(xs[:n], xs[n:-1], strict=True):
-        total = total + w * h
-    return total
+    return functools.reduce(operator.add, map(operator.mul, xs[:n], xs[n:-1]), xs[-1])
 
 
 def _linear_partials(m: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
@@ -462,10 +461,8 @@ def _linear_partials(m: Any, out: Any, *xs: Any) -> tuple[Any, ...]:
 
 
 def _sum_forward(m: Any, *xs: Any) -> Any:
-    total = xs[0]
-    for x in xs[1:]:
-        total = total + x
-    return total
+    """x₁ + x₂ + … + xₙ, added left to right."""
+    return functools.reduce(operator.add, xs)
 
 
 def _logsumexp_forward(m: Any, *xs: Any) -> Any:
