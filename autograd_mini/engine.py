@@ -34,6 +34,7 @@ __all__ = [
     "enable_grad",
     "is_grad_enabled",
     "linear",
+    "linear_layer",
     "local_grads",
     "logsumexp",
     "no_grad",
@@ -474,9 +475,20 @@ def apply(op: Op, *args: Operand) -> Value:
 
 def _general(op: Op, args: tuple[Operand, ...]) -> Value:
     """:func:`apply` for any arguments (checked by the caller: an Op, the right arity)."""
+    xs, args = _numbers(op, args)
+    return _evaluate(op, xs, args)
+
+
+def _numbers(op: Op, args: tuple[Operand, ...]) -> tuple[list[float], tuple[Operand, ...]]:
+    """The arguments' numbers, checked (Values or real numbers; other reals become floats)."""
     xs = [a.data if isinstance(a, Value) else a for a in args]
     if not _NUMBERS.issuperset(map(type, xs)):  # the fast path: plain floats and ints
         xs, args = _real_arguments(op, args, xs)
+    return xs, args
+
+
+def _evaluate(op: Op, xs: list[float], args: tuple[Operand, ...]) -> Value:
+    """The node of ``op`` at the checked numbers ``xs`` of ``args``: domain check, forward."""
     if op.check is not None:
         op.check(*xs)
     try:
@@ -514,6 +526,24 @@ def linear(weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand 
     if len(weights) != len(inputs):
         raise ValueError(f"linear: {len(weights)} weights but {len(inputs)} inputs")
     return apply(_LINEAR, *weights, *inputs, bias)
+
+
+def linear_layer(
+    weights: Sequence[Sequence[Operand]], inputs: Sequence[Operand], biases: Sequence[Operand]
+) -> list[Value]:
+    """A layer of the chapter's linear transforms, uⱼ = Σᵢ wⱼᵢhᵢ + bⱼ: one :func:`linear`
+    node per row of ``weights``, the same nodes as ``[linear(w, inputs, b) for w, b in
+    zip(weights, biases)]``, with the shared inputs read and checked once for the layer."""
+    if len(weights) != len(biases):
+        raise ValueError(f"linear_layer: {len(weights)} rows of weights but {len(biases)} biases")
+    hs, shared = _numbers(_LINEAR, tuple(inputs))
+    out = []
+    for w, b in zip(weights, biases, strict=True):
+        if len(w) != len(shared):
+            raise ValueError(f"linear: {len(w)} weights but {len(shared)} inputs")
+        ws, own = _numbers(_LINEAR, (*w, b))
+        out.append(_evaluate(_LINEAR, [*ws[:-1], *hs, ws[-1]], (*own[:-1], *shared, own[-1])))
+    return out
 
 
 def add_n(values: Sequence[Operand]) -> Value:
@@ -866,7 +896,7 @@ _ARITHMETIC = ("add", "radd", "sub", "rsub", "mul", "rmul", "truediv", "rtruediv
 _GRAPH_READS = _codes(
     _unary,
     _binary,
-    _general,
+    _numbers,
     *(getattr(Value, f"__{name}__") for name in (*_ARITHMETIC, "pow", "rpow", "neg", "abs")),
     *(getattr(Value, f"__{name}__") for name in ("lt", "le", "gt", "ge", "float")),
 )

@@ -72,7 +72,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from autograd_mini import activations, modelfile
-from autograd_mini.engine import Operand, Value, linear
+from autograd_mini.engine import Operand, Value, linear, linear_layer
 from autograd_mini.modelfile import FORMAT_NAME, FORMAT_VERSION, MAX_FILE_BYTES, ModelFileError
 
 __all__ = [
@@ -330,6 +330,10 @@ class Neuron(Module):
                 u = u + w * h
         else:
             u = linear(self.w, x, self.b)
+        return self._activate(u)
+
+    def _activate(self, u: Value) -> Value:
+        """Label this call's u, apply f and keep both (``.u``, ``.h``); returns h."""
         u.label = self.u_label
         h = u if self._f is None else self._f(u)
         if h is not u:
@@ -421,7 +425,10 @@ class Layer(Module):
 
     def _forward(self, x: Sequence[Operand], expand: bool | None) -> list[Value]:
         e = self.expand if expand is None else expand
-        return [n._forward(x, e) for n in self.neurons]
+        if e:
+            return [n._forward(x, e) for n in self.neurons]
+        us = linear_layer([n.w for n in self.neurons], x, [n.b for n in self.neurons])
+        return [n._activate(u) for n, u in zip(self.neurons, us, strict=True)]
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]

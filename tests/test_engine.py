@@ -7,7 +7,14 @@ from fractions import Fraction
 import pytest
 
 from autograd_mini import Value, no_grad
-from autograd_mini.engine import add_n, linear, local_grads, logsumexp, topological_order
+from autograd_mini.engine import (
+    add_n,
+    linear,
+    linear_layer,
+    local_grads,
+    logsumexp,
+    topological_order,
+)
 
 
 class TestConstruction:
@@ -407,3 +414,35 @@ def test_topological_order_is_the_depth_first_post_order() -> None:
         order = topological_order(total)
         assert order == post_order(total)
         assert len(order) > 40 and order[-1] is total
+
+
+def test_linear_layer_builds_the_same_nodes_as_linear_per_row() -> None:
+    rows = [[Value(0.5), Value(-1.25)], [Value(2.0), Value(0.75)], [Value(-0.3), Value(1.1)]]
+    biases = [Value(0.1), 0.0, Value(-2.0)]
+    h = [Value(1.5), 3]  # a Value and a plain int input, shared by every row
+    layer = linear_layer(rows, h, biases)
+    alone = [linear(w, h, b) for w, b in zip(rows, biases, strict=True)]
+    assert [u.data for u in layer] == [u.data for u in alone]
+    assert [u.op for u in layer] == ["linear"] * 3
+    expected = [(*w, h[0], 3.0, b) for w, b in zip(rows, biases, strict=True)]
+    assert [u.args for u in layer] == expected
+    grads = []
+    for us in (layer, alone):
+        for w in (*rows[0], *rows[1], *rows[2], h[0]):
+            w.grad = 0.0
+        (us[0] * us[1] + us[2]).backward()
+        grads.append([w.grad for w in (*rows[0], *rows[1], *rows[2], h[0])])
+    assert grads[0] == grads[1]
+    assert grads[0][0] == layer[1].data * 1.5  # ∂(u₁u₂)/∂w₁₁ = u₂·h₁
+
+
+def test_linear_layer_says_what_is_wrong_with_its_input() -> None:
+    with pytest.raises(ValueError, match="linear_layer: 2 rows of weights but 1 biases"):
+        linear_layer([[1.0], [2.0]], [Value(1.0)], [0.0])
+    with pytest.raises(ValueError, match="linear: 2 weights but 1 inputs"):
+        linear_layer([[1.0], [2.0, 3.0]], [Value(1.0)], [0.0, 0.0])
+    bad = "linear: arguments must be Values or real numbers, got str"
+    with pytest.raises(TypeError, match=bad):
+        linear_layer([[1.0]], ["x"], [0.0])
+    with pytest.raises(TypeError, match="got bool"):
+        linear_layer([[True]], [1.0], [0.0])
