@@ -725,11 +725,13 @@ def _sweep(
                 ps = op.partials(
                     FLOAT, node.data, *[a.data if isinstance(a, Value) else a for a in x]
                 )
-            for i, (a, p) in enumerate(zip(args, ps, strict=True)):
+                if into:  # backward(): straight into .grad, as for one and two arguments
+                    for a, p in zip(x, ps, strict=True):
+                        if isinstance(a, Value):
+                            a.grad += p * g
+                    continue
+            for i, (a, p) in enumerate(zip(args, ps, strict=True)):  # into a dict
                 if isinstance(a, Value):
-                    if into:
-                        a.grad += p * g
-                        continue
                     t = get(a, 0.0) + p * g
                     if term is not None:
                         term(node, i + 1, p, g, t)
