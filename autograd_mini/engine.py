@@ -412,16 +412,7 @@ def _unary(op: Op, x: Value) -> Value:
     data = op.forward(FLOAT, xd)
     if data.__class__ is not float:
         data = float(data)
-    if not _STATE.plain:
-        return _node(op, data, x, None)
-    out = Value.__new__(Value)  # _node's fast path, inline (as in _binary)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._fn = op
-    out._x = x
-    out._y = None
-    return out
+    return _node(op, data, x, None)
 
 
 def _binary(op: Op, x: Operand, y: Operand) -> Value:
