@@ -2,7 +2,8 @@
 
 A :class:`Dual` is a number with a *tangent*, a + ṫε with ε² = 0: evaluating a function on
 Duals gives its value and its directional derivative (forward mode). The tangent is a float
-(one direction) or a NumPy vector (several directions at once); the code is the same.
+(one direction) or a vector (several directions at once: a NumPy array, or
+:class:`Directions` without NumPy); the code is the same.
 
 Nothing about an op is written here. An op applied to Duals, :func:`lift`, is the op of the
 table evaluated on the numbers, with the tangent Σᵢ ∂op/∂xᵢ · ṫᵢ from the table's float
@@ -22,14 +23,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from itertools import repeat
+from operator import add, mul
 from typing import Any
 
 from autograd_mini.engine import Value, topological_order
 from autograd_mini.ops import ELEMENTARY, FLOAT, OPS, Backend, Elementary, Op
 
-__all__ = ["DUAL", "Dual", "hessian_rows", "hessian_vector_products", "lift", "scaled"]
+__all__ = [
+    "DUAL",
+    "Directions",
+    "Dual",
+    "hessian_rows",
+    "hessian_vector_products",
+    "lift",
+    "scaled",
+]
 
-#: A tangent: a float, or a NumPy vector of them (one entry per direction).
+#: A tangent: a float, or a vector of them (one entry per direction): NumPy or Directions.
 Tangent = Any
 
 _ADD, _SUB, _MUL, _DIV, _NEG = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["neg"]
@@ -115,6 +126,36 @@ def primal(x: Any) -> Any:
     return x.primal if isinstance(x, Dual) else x
 
 
+class Directions:
+    """A tangent in several directions at once as a list of floats, for when NumPy is not
+    installed: what a tangent needs of a vector (``+`` and ``·`` by a float, entry by
+    entry, ``any``). The same float operations as a NumPy vector's, so the same numbers."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self, entries: list[float]) -> None:
+        self.entries = entries
+
+    def __add__(self, other: Any) -> Directions:
+        if isinstance(other, Directions):
+            return Directions(list(map(add, self.entries, other.entries)))
+        return Directions(list(map(add, self.entries, repeat(other))))
+
+    __radd__ = __add__  # float addition commutes exactly
+
+    def __mul__(self, c: float) -> Directions:
+        return Directions(list(map(mul, self.entries, repeat(c))))
+
+    __rmul__ = __mul__
+
+    def any(self) -> bool:
+        """Whether some entry is not 0."""
+        return any(self.entries)
+
+    def __repr__(self) -> str:
+        return f"Directions({self.entries!r})"
+
+
 def scaled(p: float, t: Tangent) -> Tangent:
     """p·t, with 0 wherever t is 0 even when p is ±∞ or nan (0·∞ = 0: a direction that
     does not move an argument gets no contribution from it, the sweep's rule)."""
@@ -122,6 +163,8 @@ def scaled(p: float, t: Tangent) -> Tangent:
         return p * t
     if isinstance(t, float | int):
         return 0.0 if t == 0 else p * t
+    if isinstance(t, Directions):
+        return Directions([p * a if a != 0 else a for a in t.entries])
     out = t.copy()  # a NumPy vector: multiply only its nonzero entries
     moved = t != 0
     out[moved] = p * t[moved]
@@ -232,43 +275,47 @@ def hessian_vector_products(
     if len(seeds) < len(inputs) or any(w.operation is not None for w in inputs):
         raise ValueError("hessian_vector_products: the inputs must be distinct leaf Values")
     nodes = topological_order(root) if order is None else order
-    position: dict[Value, int] = {}
-    tangent: list[Tangent] = []  # per taking-part node k: its tangent ṫ
+    position: dict[object, int] = {}  # node -> k (a constant argument is never a key)
+    # per node k that takes part (depends on an input), in order:
+    tangent: list[Tangent] = []  # its tangent ṫ
     dual: list[Any] = []  # Dual(data, ṫ), or the float data where ṫ is 0
-    # per node k: (the (i, argument's k) of its arguments that take part, its partials:
-    # Duals p + ṗε, or floats where no argument moves)
-    tape: list[tuple[list[tuple[int, int]], Sequence[Any]]] = []
+    argument: list[Sequence[int | None]] = []  # its arguments' k (None: takes no part)
+    partial: list[Sequence[Any]] = []  # its local derivatives p + ṗε (floats where ṗ = 0)
+    at = position.get
     for node in nodes:
         op = node.operation
         if op is None:
             if node in seeds:
-                position[node] = len(tape)
+                position[node] = len(tangent)
                 t = seeds[node]
                 tangent.append(t)
                 dual.append(node.data if _still(t) else Dual(node.data, t))
-                tape.append(([], ()))
+                argument.append(())
+                partial.append(())
             continue
         args = node.args
-        taking = [(i, position[a]) for i, a in enumerate(args) if a in position]
-        if not taking:
+        ks = tuple(map(at, args))
+        if ks.count(None) == len(ks):
             continue  # depends on no input: a constant
         xs = [a.data if isinstance(a, Value) else a for a in args]
         ps = op.partials(FLOAT, node.data, *xs)
         t = 0.0
-        for i, k in taking:  # ṫ = Σᵢ pᵢ·ṫᵢ (the finite case inline, scaled for ∞ and nan)
-            p = ps[i]
-            t = t + (p * tangent[k] if -_INF < p < _INF else scaled(p, tangent[k]))
-            xs[i] = dual[k]
+        for i, k in enumerate(ks):  # ṫ = Σᵢ pᵢ·ṫᵢ (finite p inline, scaled for ∞ and nan)
+            if k is not None:
+                p = ps[i]
+                t = t + (p * tangent[k] if -_INF < p < _INF else scaled(p, tangent[k]))
+                xs[i] = dual[k]
         moves = not _still(t)
         here = Dual(node.data, t) if moves else node.data
-        if moves or any(isinstance(xs[i], Dual) for i, _ in taking):
+        if moves or any(isinstance(x, Dual) for x in xs):
             ps = op.partials(DUAL, here, *xs)  # p + ṗε (else every ṗ is 0: keep the floats)
-        position[node] = len(tape)
+        position[node] = len(tangent)
         tangent.append(t)
         dual.append(here)
-        tape.append((taking, ps))
+        argument.append(ks)
+        partial.append(ps)
     top = position.get(root)
-    n = len(tape)
+    n = len(tangent)
     adjoint: list[float] = [0.0] * n
     adjoint_t: list[Tangent] = [0.0] * n
     if top is not None:
@@ -280,9 +327,9 @@ def hessian_vector_products(
         moves = not _still(gt)
         if not (flows or moves):
             continue  # 0·∞ = 0: nothing flows on from a zero adjoint and tangent
-        taking, ps = tape[k]
-        for i, j in taking:
-            p = ps[i]
+        for j, p in zip(argument[k], partial[k], strict=True):
+            if j is None:
+                continue
             s = adjoint_t[j]
             if isinstance(p, Dual):
                 if flows:
@@ -299,12 +346,11 @@ def hessian_vector_products(
 def hessian_rows(root: Value, inputs: Sequence[Value], *, arrays: bool = True) -> list[list[float]]:
     """The Hessian of ``root`` in the inputs, H[i][j] = ∂²root/∂xᵢ∂xⱼ, as lists of floats.
 
-    :func:`hessian_vector_products` with the unit vectors: all n at once as NumPy vectors
-    (one forward and one reverse sweep) when NumPy is importable and ``arrays`` is true,
-    else one sweep pair per input on floats, over one shared topological order. Both give
-    the same numbers (the same float operations, entry by entry).
+    :func:`hessian_vector_products` with the n unit vectors at once (one forward and one
+    reverse sweep): NumPy vectors when NumPy is importable and ``arrays`` is true, else
+    :class:`Directions`. Both give the same numbers (the same float operations, entry by
+    entry).
     """
-    order = topological_order(root)
     n = len(inputs)
     if arrays:
         try:
@@ -313,10 +359,8 @@ def hessian_rows(root: Value, inputs: Sequence[Value], *, arrays: bool = True) -
             pass
         else:
             with np.errstate(over="ignore", invalid="ignore"):  # as floats: inf, nan, silently
-                rows = hessian_vector_products(root, inputs, list(np.eye(n)), order)
+                rows = hessian_vector_products(root, inputs, list(np.eye(n)))
             return [[0.0] * n if isinstance(r, float) else r.tolist() for r in rows]
-    columns = [
-        hessian_vector_products(root, inputs, [1.0 if i == j else 0.0 for i in range(n)], order)
-        for j in range(n)
-    ]
-    return [[float(column[i]) for column in columns] for i in range(n)]
+    units = [Directions([1.0 if i == j else 0.0 for j in range(n)]) for i in range(n)]
+    lists = hessian_vector_products(root, inputs, units)
+    return [[0.0] * n if isinstance(r, float) else r.entries for r in lists]

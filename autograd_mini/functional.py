@@ -180,8 +180,8 @@ def hessian(f: ScalarFn) -> Callable[..., list[list[float]]]:
 
     Forward-over-reverse on the graph f records (:func:`~autograd_mini.dual.hessian_rows`):
     one forward sweep of tangents and one reverse sweep of adjoints with their tangents,
-    every input's direction at once on NumPy vectors when NumPy is installed, else one such
-    pair of sweeps per input; no graph of the gradient is built. In anomaly mode, or when a
+    every input's direction at once (NumPy vectors when NumPy is installed, else lists of
+    floats: the same numbers); no graph of the gradient is built. In anomaly mode, or when a
     local derivative is undefined, it is one ``create_graph`` pass and one checked
     ``gradients`` pass per row instead (so every term is checked and the error names the
     node). Returns a list of lists of floats.

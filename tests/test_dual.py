@@ -20,9 +20,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd_mini.dual as dual
 import autograd_mini.functional as functional
 from autograd_mini import AnomalyError, Value, detect_anomaly, gradients, hessian, hvp
-from autograd_mini.dual import DUAL, Dual, hessian_rows, hessian_vector_products, lift, scaled
+from autograd_mini.dual import (
+    DUAL,
+    Directions,
+    Dual,
+    hessian_rows,
+    hessian_vector_products,
+    lift,
+    scaled,
+)
 from autograd_mini.engine import add_n, apply, linear, logsumexp
 from autograd_mini.ops import BUILTIN, ELEMENTARY, FLOAT, OPS, Op, define
 from autograd_mini.testing.domains import domain_of
@@ -324,21 +333,21 @@ def test_zero_directions_still_reach_second_derivatives() -> None:
 # -- the NumPy and the no-NumPy paths -------------------------------------------------------------
 
 
-def test_without_numpy_hessian_takes_one_pass_per_input(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_numpy_hessian_gives_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("numpy")
     xs = [0.2, 0.9]
     with_numpy = hessian(kinks)(*xs)
     monkeypatch.setitem(sys.modules, "numpy", None)  # `import numpy` fails, as without it
-    passes: list[Any] = []
-    real = functional.hessian_rows
+    seen: list[Any] = []
+    real = dual.hessian_vector_products
 
-    def counting(root: Value, inputs: Sequence[Value], *, arrays: bool = True) -> Matrix:
-        passes.append(arrays)
-        return real(root, inputs, arrays=arrays)
+    def recording(root: Value, inputs: Sequence[Value], tangents: Sequence[Any]) -> Any:
+        seen.extend(tangents)
+        return real(root, inputs, tangents)
 
-    monkeypatch.setattr(functional, "hessian_rows", counting)
+    monkeypatch.setattr(dual, "hessian_vector_products", recording)
     assert hessian(kinks)(*xs) == with_numpy
-    assert passes == [True]  # asked for arrays, fell back to floats without NumPy
+    assert [type(t) for t in seen] == [Directions, Directions]  # lists of floats, no NumPy
 
 
 def test_the_two_paths_agree_on_the_benchmark_mlp_exactly() -> None:
@@ -349,15 +358,32 @@ def test_the_two_paths_agree_on_the_benchmark_mlp_exactly() -> None:
     assert hessian_rows(root, inputs, arrays=True) == hessian_rows(root, inputs, arrays=False)
 
 
-def test_vector_tangents_give_several_products_at_once() -> None:
-    np = pytest.importorskip("numpy")
+@pytest.mark.parametrize("kind", ["numpy", "lists"])
+def test_vector_tangents_give_several_products_at_once(kind: str) -> None:
+    """Each entry of a vector tangent is the float tangent of its own direction, exactly."""
+    vs = [[1.0, 0.5, -2.0], [0.0, 1.0, 3.0]]  # three directions, one per column
+    if kind == "numpy":
+        np = pytest.importorskip("numpy")
+        tangents: list[Any] = [np.array(row) for row in vs]
+    else:
+        tangents = [Directions(row) for row in vs]
     inputs = [Value(0.3), Value(-0.8)]
     root = kinks(*inputs)
-    vs = np.array([[1.0, 0.5, -2.0], [0.0, 1.0, 3.0]])  # three directions, one per column
-    together = hessian_vector_products(root, inputs, list(vs))
+    together = hessian_vector_products(root, inputs, tangents)
+    entries = [t.tolist() if kind == "numpy" else t.entries for t in together]
     for c in range(3):
-        alone = hessian_vector_products(root, inputs, [float(vs[0, c]), float(vs[1, c])])
-        assert [float(t[c]) for t in together] == alone
+        alone = hessian_vector_products(root, inputs, [vs[0][c], vs[1][c]])
+        assert [e[c] for e in entries] == alone
+
+
+def test_directions_arithmetic_is_entry_by_entry() -> None:
+    a, b = Directions([1.0, -2.0, 0.0]), Directions([0.5, 0.25, 0.0])
+    assert (a + b).entries == [1.5, -1.75, 0.0] and (0.0 + a).entries == a.entries
+    assert (a * 3.0).entries == (3.0 * a).entries == [3.0, -6.0, 0.0]
+    assert a.any() and not Directions([0.0, 0.0]).any()
+    assert scaled(math.inf, a).entries == [math.inf, -math.inf, 0.0]  # 0·∞ = 0
+    d = Dual(2.0, a) * Dual(3.0, b)  # the product rule on every direction at once
+    assert d.primal == 6.0 and d.tangent.entries == [3.0 * 1.0 + 2.0 * 0.5, -6.0 + 0.5, 0.0]
 
 
 # -- errors and anomaly mode ----------------------------------------------------------------
