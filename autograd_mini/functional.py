@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, overload
 
-from autograd_mini.engine import Value, add_n, adjoints, local_grads, topological_order
+from autograd_mini.dual import hessian_rows, hessian_vector_products
+from autograd_mini.engine import Value, add_n, adjoints, topological_order
 from autograd_mini.modes import STATE
 
 __all__ = [
@@ -174,29 +175,27 @@ def gradients(root: Value, wrt: Sequence[Value], *, create_graph: bool = False) 
     return [adjoint.get(w, 0.0) for w in wrt]
 
 
-def _first_derivatives(f: ScalarFn, xs: Sequence[float]) -> tuple[list[Value], list[Value]]:
-    """Leaf inputs at xs and the differentiable gradient (∂f/∂x₁, …, ∂f/∂xₙ) as Values."""
-    inputs = [Value(x) for x in xs]
-    out = _as_value(f(*inputs), f)
-    return inputs, gradients(out, inputs, create_graph=True)
-
-
 def hessian(f: ScalarFn) -> Callable[..., list[list[float]]]:
     """Return a function computing the Hessian H[i][j] = ∂²f/∂xᵢ∂xⱼ at plain numbers xs.
 
-    One backward pass with ``create_graph=True`` gives the gradient as Values; one more
-    backward pass per input differentiates each component. Those passes share one
-    topological order of the gradient's graph and one evaluation of its nodes' local
-    derivatives (outside anomaly mode). Returns a list of lists of floats.
+    Forward-over-reverse on the graph f records (:func:`~autograd_mini.dual.hessian_rows`):
+    one forward sweep of tangents and one reverse sweep of adjoints with their tangents,
+    every input's direction at once (NumPy vectors when NumPy is installed, else lists of
+    floats: the same numbers); no graph of the gradient is built. In anomaly mode, or when a
+    local derivative is undefined, it is one ``create_graph`` pass and one checked
+    ``gradients`` pass per row instead (so every term is checked and the error names the
+    node). Returns a list of lists of floats.
     """
 
     def evaluate(*xs: float) -> list[list[float]]:
-        inputs, first = _first_derivatives(f, xs)
+        inputs = [Value(x) for x in xs]
+        out = _as_value(f(*inputs), f)
         if STATE.anomaly is None:
             try:
-                return _rows(first, inputs)
+                return hessian_rows(out, inputs)
             except ArithmeticError:  # a local derivative is undefined: name it as gradients does
                 pass
+        first = gradients(out, inputs, create_graph=True)
         return [gradients(g, inputs) for g in first]  # each row its own (checked) pass
 
     return evaluate
@@ -205,9 +204,12 @@ def hessian(f: ScalarFn) -> Callable[..., list[list[float]]]:
 def hvp(f: ScalarFn) -> Callable[[Sequence[float], Sequence[float]], list[float]]:
     """Return a function computing the Hessian-vector product H·v at xs, as a list of floats.
 
-    It never forms H: one backward pass with ``create_graph=True`` gives ∇f as Values, then
-    one more backward pass differentiates the scalar ∇f·v, since ∇(∇f·v) = H·v (H symmetric).
-    Cost: about three evaluations of f, whatever the number of inputs.
+    It never forms H, nor a graph of ∇f: forward-over-reverse on the graph f records
+    (:func:`~autograd_mini.dual.hessian_vector_products`), one forward sweep of tangents in
+    the direction v and one reverse sweep of adjoints and their tangents. Cost: about three
+    evaluations of f, whatever the number of inputs. In anomaly mode, or when a local
+    derivative is undefined, it differentiates ∇f·v built with ``create_graph=True`` instead
+    (∇(∇f·v) = H·v), so every term is checked and the error names the node.
     """
 
     def evaluate(xs: Sequence[float], v: Sequence[float]) -> list[float]:
@@ -215,42 +217,15 @@ def hvp(f: ScalarFn) -> Callable[[Sequence[float], Sequence[float]], list[float]
             raise ValueError(f"hvp: {len(xs)} inputs but the vector v has {len(v)} entries")
         if not xs:
             return []
-        inputs, first = _first_derivatives(f, xs)
+        inputs = [Value(x) for x in xs]
+        out = _as_value(f(*inputs), f)
+        if STATE.anomaly is None:
+            try:
+                products = hessian_vector_products(out, inputs, [float(vi) for vi in v])
+                return [float(p) for p in products]
+            except ArithmeticError:  # a local derivative is undefined: name it as gradients does
+                pass
+        first = gradients(out, inputs, create_graph=True)
         return gradients(add_n([g * vi for g, vi in zip(first, v, strict=True)]), inputs)
 
     return evaluate
-
-
-def _rows(outputs: Sequence[Value], inputs: Sequence[Value]) -> list[list[float]]:
-    """[∂o/∂w for w in inputs] for each o in outputs: the Jacobian, one reverse pass per row.
-
-    The rows share one topological order of the outputs' graph and one evaluation of each
-    node's local derivatives (:func:`~autograd_mini.engine.local_grads`), kept as a tape:
-    node k's edges are (index of argument, ∂node/∂argument). A row's pass adds each term
-    p·g into the argument's adjoint in the order :func:`adjoints` does (nodes in reverse
-    order, arguments in order), so each row equals ``gradients(o, inputs)`` over this order
-    bit for bit. Nodes computed before every input are left out: they depend on none.
-    """
-    order = topological_order(outputs)
-    index = {node: k for k, node in enumerate(order)}
-    start = min((index[w] for w in inputs if w in index), default=len(order))
-    edges: list[list[tuple[int, float]]] = []
-    for node in order[start:]:
-        pairs = zip(node.args, local_grads(node), strict=True)
-        args = [(index[a], p) for a, p in pairs if isinstance(a, Value)]
-        edges.append([(k - start, p) for k, p in args if k >= start])
-    wanted = [index[w] - start if w in index and index[w] >= start else -1 for w in inputs]
-    rows = []
-    for out in outputs:
-        adjoint = [0.0] * len(edges)
-        top = index[out] - start
-        if top >= 0:
-            adjoint[top] = 1.0
-        for k in range(top, -1, -1):
-            g = adjoint[k]
-            if g == 0.0:
-                continue  # 0·∞ = 0: nothing flows on from a zero gradient
-            for j, p in edges[k]:
-                adjoint[j] += p * g
-        rows.append([adjoint[k] if k >= 0 else 0.0 for k in wanted])
-    return rows

@@ -2,8 +2,8 @@
 
 Like JAX's ``jax.test_util.check_grads``: the gradient from ``backward`` is compared with
 central differences of ``f``, and for ``order=2`` the Hessian (the gradient of each
-gradient component, built with ``create_graph=True``) with central differences of the
-exact gradient.
+gradient component, built with ``create_graph=True``, and ``hessian``'s forward-over-reverse
+on dual numbers) with central differences of the exact gradient.
 
 **Steps.** Input i moves by hᵢ = ε·max(1, |xᵢ|): relative to |xᵢ| (so the step stays far
 above the float spacing of large inputs) and ε itself near 0. The default ε = 6e-6 is about
@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_mini.engine import Value
-from autograd_mini.functional import grad, hessian
+from autograd_mini.functional import grad, gradients, hessian
 
 __all__ = ["DEFAULT_ATOL", "DEFAULT_EPS", "DEFAULT_RTOL", "check_grads"]
 
@@ -109,8 +109,9 @@ def check_grads(
 
     ``f`` takes one Value per argument and returns one Value. Order 1 compares
     ∂f/∂xᵢ from ``backward`` with central differences of f; order 2 also compares
-    ∂²f/∂xᵢ∂xⱼ (``backward(create_graph=True)``, then one more backward pass) with central
-    differences of the exact gradient. Steps and tolerances: see the module docstring.
+    ∂²f/∂xᵢ∂xⱼ (``backward(create_graph=True)``, then one more backward pass; and
+    :func:`~autograd_mini.functional.hessian`, forward-over-reverse on dual numbers) with
+    central differences of the exact gradient. Steps and tolerances: see the module docstring.
     Returns None; raises ``AssertionError`` listing each input, every analytic and numeric
     value and the order on a mismatch (a nan never passes).
     """
@@ -143,12 +144,21 @@ def check_grads(
     def gradient(*vs: float) -> list[float]:
         return [float(g) for g in grad(f)(*vs)]
 
-    second = hessian(f)(*xs)
     numeric2 = _central(gradient, xs, step)  # row j: ∂(∇f)/∂xⱼ
-    rows = []
-    for i in range(len(xs)):
-        for j in range(len(xs)):
-            a, n = second[i][j], numeric2[j][i]
-            rows.append((f"∂²f/∂x{i}∂x{j}", a, n, _close(a, n, rtol, atol)))
-    if not all(ok for *_, ok in rows):
-        raise _report(2, xs, rows, step, rtol, atol, name)
+    # both second-order paths: create_graph (the partials on Values), then hessian's
+    # forward-over-reverse (the partials on dual numbers)
+    for second, path in ((_create_graph_rows(f, xs), ""), (hessian(f)(*xs), " (hessian)")):
+        rows = []
+        for i in range(len(xs)):
+            for j in range(len(xs)):
+                a, n = second[i][j], numeric2[j][i]
+                rows.append((f"∂²f/∂x{i}∂x{j}{path}", a, n, _close(a, n, rtol, atol)))
+        if not all(ok for *_, ok in rows):
+            raise _report(2, xs, rows, step, rtol, atol, name)
+
+
+def _create_graph_rows(f: Callable[..., Any], xs: list[float]) -> list[list[float]]:
+    """∂²f/∂xᵢ∂xⱼ as ``backward(create_graph=True)``, then one backward pass per row."""
+    inputs = [Value(x) for x in xs]
+    first = gradients(f(*inputs), inputs, create_graph=True)
+    return [gradients(g, inputs) for g in first]
