@@ -163,6 +163,11 @@ class Step:
     losses: Array
 
 
+#: The penalty's per-sample rows (it has none; one column) and its seed.
+_NO_ROWS, _ONE = np.empty((0, 1)), np.ones((1, 1))
+_NO_ROWS.flags.writeable = _ONE.flags.writeable = False
+
+
 class _LossKind(NamedTuple):
     plan: Plan
     structure: tuple[Any, ...]
@@ -309,9 +314,9 @@ class CompiledLoss:
             outputs, losses, grads = self._separately(params, batch)
         total = float(losses.sum() / size)
         if self.penalty_plan is not None:
-            pwork = self.penalty_plan.forward(params, np.empty((0, 1)), None, [0])
+            pwork = self.penalty_plan.forward(params, _NO_ROWS, None, [0])
             total += float(pwork.vals[self.penalty_plan.outputs[0], 0])
-            grads = grads + self.penalty_plan.backward(pwork, np.ones((1, 1)), [0])[1]
+            grads = grads + self.penalty_plan.backward(pwork, _ONE, [0])[1]
         else:
             grads = grads.copy()  # not the plan's work array
         return Step(total, grads, outputs, losses)

@@ -49,6 +49,11 @@ NUMPY: Backend = numpy_backend()
 #: wider ones (``sum``, ``logsumexp``, a ``linear`` that is not a layer) gather all at once.
 _NARROW = 4
 
+#: Work arrays kept per plan (one per batch size), and views kept per parameter block (of
+#: the parameter vector and of the workspaces' gradient vectors).
+_KEPT_WORKSPACES = 4
+_KEPT_VIEWS = 2 * _KEPT_WORKSPACES
+
 
 class DataDependenceError(RuntimeError):
     """The traced graph does not hold for some sample: its structure depends on the data."""
@@ -168,6 +173,7 @@ class Block:
     size: int
     view: tuple[int, int, int] | None = None  # (start, row stride, columns)
     store: bool = False
+    views: dict[int, tuple[Array, Array]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         i = self.index
@@ -181,21 +187,32 @@ class Block:
         self.unique = len(np.unique(i)) == i.size
 
     def read(self, vec: Array) -> Array:
+        """The parameters' values in ``vec``: a view (made once per vector: the parameter
+        vector and the gradient vectors are each updated in place) or a gathered copy."""
         if self.view is None:
             return vec[self.index]
+        seen = self.views.get(id(vec))
+        if seen is not None and seen[0] is vec:
+            return seen[1]
         start, stride, n = self.view
         k = self.index.shape[0]
         if self.index.ndim == 1:
-            return vec[start : start + (k - 1) * stride + 1 : stride]
-        return vec[start : start + k * stride].reshape(k, stride)[:, :n]
+            view = vec[start : start + (k - 1) * stride + 1 : stride]
+        else:
+            view = vec[start : start + k * stride].reshape(k, stride)[:, :n]
+        if len(self.views) >= _KEPT_VIEWS:
+            self.views.clear()
+        self.views[id(vec)] = (vec, view)  # vec is kept alive, so its id is not reused
+        return view
 
     def put(self, vec: Array, values: Array) -> None:
         """vec[index] = values (``store``) or vec[index] += values."""
         if self.view is not None:
+            view = self.read(vec)
             if self.store:
-                self.read(vec)[...] = values
+                view[...] = values
             else:
-                self.read(vec)[...] += values
+                view += values
         elif self.store:
             vec[self.index] = values
         elif self.unique:
@@ -303,6 +320,9 @@ class Group:
     fixed: list[Fixed] | None = None  # the partials the rule returns without computing
     ones: Array | None = None  # wide, all partials fixed numbers: them, shaped (arity, 1, 1)
 
+    def __post_init__(self) -> None:
+        self.out = slice(self.out0, self.out0 + self.k)
+
 
 @dataclass
 class Layer:
@@ -317,8 +337,8 @@ class Layer:
     inputs_need_grad: bool
     needs_grad: bool = True
 
-
-_KEPT_WORKSPACES = 4
+    def __post_init__(self) -> None:
+        self.out = slice(self.out0, self.out0 + self.k)
 
 
 @dataclass
@@ -531,7 +551,7 @@ class Plan:
             work.constants = constants
         with np.errstate(all="ignore"):  # overflow gives ±inf, as in eager mode
             for i, g in enumerate(self.groups):
-                out = slice(g.out0, g.out0 + g.k)
+                out = g.out
                 if isinstance(g, Layer):
                     h = g.inputs.read(vals)
                     kept[i] = h
@@ -574,7 +594,7 @@ class Plan:
                 g = self.groups[i]
                 if not g.needs_grad:
                     continue
-                d = grads[g.out0 : g.out0 + g.k]
+                d = grads[g.out]
                 if isinstance(g, Layer):
                     h = work.kept[i]
                     g.weights.put(pgrad, g.dense.grad_weights(d, h))
@@ -599,7 +619,7 @@ class Plan:
         self, g: Group, vals: Array, grads: Array, d: Array, xs: Any, samples: Sequence[int]
     ) -> None:
         """∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ for every instruction of the group, on the batch."""
-        out = vals[g.out0 : g.out0 + g.k]
+        out = vals[g.out]
         if g.fixed is None:
             try:
                 partials = _partials(g.op, out, xs, g.k)
@@ -621,7 +641,7 @@ class Plan:
         if g.ones is not None:  # fixed numbers: no rule call, no per-argument work
             rows = d[None] if (g.ones == 1.0).all() else g.ones * d
         else:
-            out = vals[g.out0 : g.out0 + g.k]
+            out = vals[g.out]
             try:
                 partials = _partials(g.op, out, xs, g.k)
             except ArithmeticError as error:
