@@ -370,15 +370,24 @@ class Plan:
         first_const = n_leaves + n_code
         n_slots = first_const + len(tape.constants)
         is_param = [params.start <= s < params.stop for s in range(n_slots)]
-        # which slots need a gradient (they depend on a wanted leaf)
+        # which slots need a gradient: they depend on a wanted leaf and an output depends
+        # on them (a node only a guard reads gets none, as eager mode's backward never
+        # reaches it: grouped apart, so no zero gradient meets its partials, 0 · ∞ = nan)
+        feeds = [False] * n_slots
+        for s in tape.outputs:
+            feeds[s] = True
+        for i in range(n_code - 1, -1, -1):
+            if feeds[n_leaves + i]:
+                for a in tape.code[i][1]:
+                    feeds[a] = True
         needs = [s < n_leaves and s in wanted for s in range(n_slots)]
         level = [0] * n_slots
-        buckets: dict[tuple[int, str, int], list[int]] = {}
+        buckets: dict[tuple[int, str, int, bool], list[int]] = {}
         for i, (op, args) in enumerate(tape.code):
             s = n_leaves + i
             level[s] = 1 + max((level[a] for a in args), default=0)
-            needs[s] = any(needs[a] for a in args)
-            buckets.setdefault((level[s], op.name, len(args)), []).append(i)
+            needs[s] = feeds[s] and any(needs[a] for a in args)
+            buckets.setdefault((level[s], op.name, len(args), feeds[s]), []).append(i)
         order = [buckets[key] for key in sorted(buckets)]
         layer_of = [self._as_layer(tape, m, is_param) for m in order]
         # parameters read as rows: by element-wise groups, guards or as outputs
