@@ -182,10 +182,14 @@ def test_runs_read_the_vector_they_are_given_also_updated_in_place(make: Any) ->
     batch = compiled.prepare(xs, ys)
     first = np.array([p.data for p in params])
     other = first * -0.5
-    for vec in [first, other, first, None, other]:
+    strided = np.repeat(first * 0.7, 2)[::2]  # not contiguous (its views are strided too)
+    for vec in [first, other, first, None, other, strided, "strided", first]:
         if vec is None:  # the first vector changed in place
             first *= 1.5
             vec = first
+        elif isinstance(vec, str):  # so did the strided one
+            strided *= -2.0
+            vec = strided
         step = compiled.run(vec, batch)
         for p, v in zip(params, vec.tolist(), strict=True):
             p.data, p.grad = v, 0.0

@@ -550,7 +550,8 @@ class Plan:
         work = self._workspace(rows.shape[1])
         vals, kept = work.vals, work.kept
         work.params = params
-        vals[: self.n_sample] = rows
+        if self.n_sample:
+            vals[: self.n_sample] = rows
         if len(self.param_rows):
             vals[self.n_sample : self.n_sample + len(self.param_rows)] = params[
                 self.param_key, None
