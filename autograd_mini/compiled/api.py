@@ -300,9 +300,16 @@ class CompiledLoss:
             numbers_read.check()
         size = len(batch.xs)
         samples = range(size)
-        if batch.groups is None:  # the loss structures are read off the model's outputs
-            work = self.model_plan.forward(params, batch.rows, None, samples)
-            batch.groups = self._kind_groups(batch.ys, work.vals[self.model_plan.outputs])
+        if batch.groups is None:  # the samples grouped by the structure of their loss
+            found: list[Array] = []
+
+            def outputs_now() -> Array:  # traced for a new target: at the model's outputs
+                if not found:
+                    work = self.model_plan.forward(params, batch.rows, None, samples)
+                    found.append(work.vals[self.model_plan.outputs])
+                return found[0]
+
+            batch.groups = self._kind_groups(batch.ys, outputs_now)
             batch.joint = self._joint_replay(batch) if len(batch.groups) == 1 else None
         if batch.joint is not None:
             plan, constants, out_rows, seed = batch.joint
@@ -369,11 +376,12 @@ class CompiledLoss:
         return outputs, losses, grads
 
     def _kind_groups(
-        self, ys: Sequence[Any], outputs: Array
+        self, ys: Sequence[Any], outputs: Callable[[], Array]
     ) -> list[tuple[_LossKind, list[int], Array]]:
         """Samples grouped by the structure of their loss tape, with per-sample constants.
 
-        The grouping of the previous call is reused when the targets are the same.
+        The grouping of the previous call is reused when the targets are the same; the
+        model's ``outputs()`` are computed only if a target's loss is still to be traced.
         """
         keys = tuple(map(_freeze, ys))
         if keys == self._last_keys and None not in keys:
@@ -383,7 +391,7 @@ class CompiledLoss:
         constants: dict[tuple[Any, ...], list[list[float]]] = {}
         for n, (t, key) in enumerate(zip(ys, keys, strict=True)):
             found = self._by_target.get(key)
-            kind, consts = found if found else self._loss_kind(t, outputs[:, n].tolist())
+            kind, consts = found if found else self._loss_kind(t, outputs()[:, n].tolist())
             kinds[kind.structure] = kind
             columns.setdefault(kind.structure, []).append(n)
             constants.setdefault(kind.structure, []).append(consts)
