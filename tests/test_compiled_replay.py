@@ -18,7 +18,7 @@ import pytest
 np = pytest.importorskip("numpy")
 
 from autograd_mini import Value, losses  # noqa: E402
-from autograd_mini.compiled import compile_fn, compile_loss  # noqa: E402
+from autograd_mini.compiled import DataDependenceError, compile_fn, compile_loss  # noqa: E402
 from autograd_mini.engine import add_n, apply  # noqa: E402
 from autograd_mini.nn import MLP  # noqa: E402
 from autograd_mini.ops import OPS, Op, define  # noqa: E402
@@ -198,3 +198,24 @@ def test_runs_read_the_vector_they_are_given_also_updated_in_place(make: Any) ->
         total.backward()
         assert step.loss == pytest.approx(total.data, rel=1e-13)
         assert step.grads.tolist() == pytest.approx([p.grad for p in params], rel=1e-11)
+
+
+def test_guards_checked_together_still_name_the_first_failing_one_in_trace_order() -> None:
+    """The guards of one kind are one array comparison; a failure still names the first
+    guard of the trace that fails, and its first failing sample."""
+
+    def f(x: Value, y: Value) -> Value:
+        assert x > 0.0 and y < 5.0 and x < 4.0 and not (y < 0.0)  # four guards, three kinds
+        return x * y
+
+    compiled = compile_fn(f, [], [1.0, 1.0])
+    assert compiled([[1.0, 1.0], [3.0, 2.0]]).values[:, 0].tolist() == [1.0, 6.0]
+    # sample 1 fails ``y < 0`` (the 4th guard), sample 2 fails ``x < 4`` (the 3rd)
+    with pytest.raises(
+        DataDependenceError, match=r"input x\[0\] < the constant 4.0 was True, but for sample 2"
+    ):
+        compiled([[1.0, 1.0], [1.0, -1.0], [4.5, 1.0]])
+    with pytest.raises(
+        DataDependenceError, match=r"input x\[1\] < the constant 0.0 was False, but for sample 1"
+    ):
+        compiled([[1.0, 1.0], [1.0, -1.0], [1.5, 1.0]])

@@ -454,6 +454,14 @@ class Plan:
         self.output_key, _ = _key(out_rows)
         self._seed = Rows(out_rows) if len(np.unique(out_rows)) == len(out_rows) else None
         self.constants = np.array(tape.constants, dtype=np.float64).reshape(-1, 1)
+        kinds: dict[tuple[str, bool], list[tuple[int, int]]] = {}
+        for symbol, left, right, result in tape.guards:
+            kinds.setdefault((symbol, result), []).append((row[left], row[right]))
+        #: (comparison, left rows, right rows, traced result) per kind of guard
+        self.guard_checks: list[tuple[Callable[[Any, Any], Any], Index, Index, bool]] = []
+        for (symbol, result), pairs in kinds.items():
+            left, right = np.array(pairs, dtype=np.intp).T
+            self.guard_checks.append((COMPARISONS[symbol], left, right, result))
         self._plan_writes()
         self._workspaces: dict[int, Workspace] = {}
 
@@ -671,6 +679,15 @@ class Plan:
             g.scatter(grads, np.broadcast_to(rows, xs.shape))
 
     def _check_guards(self, vals: Array, samples: Sequence[int]) -> None:
+        """Every guard on the whole batch: one array comparison per kind of guard (symbol
+        and traced result) on all of them; if one fails, the first failing guard (in the
+        trace's order) is named with its first failing sample."""
+        for compare, left, right, result in self.guard_checks:
+            holds = compare(vals[left], vals[right])
+            if not (holds.all() if result else not holds.any()):
+                self._name_failed_guard(vals, samples)
+
+    def _name_failed_guard(self, vals: Array, samples: Sequence[int]) -> None:
         for symbol, left, right, result in self.tape.guards:
             holds = COMPARISONS[symbol](vals[self.row[left]], vals[self.row[right]]) == result
             if not holds.all():
@@ -685,6 +702,7 @@ class Plan:
                     f"is not: the graph depends on the data (a Python branch on a Value?). "
                     f"Run this function eagerly, or express the branch with ops (relu, abs)."
                 )
+        raise DataDependenceError("compiled: a guard failed on this batch")  # (not reached)
 
 
 def _forward(op: Op, xs: Any, k: int) -> Any:
