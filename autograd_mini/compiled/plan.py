@@ -451,7 +451,6 @@ class Plan:
             self.groups.append(g)
         out_rows = np.array([row[s] for s in tape.outputs], dtype=np.intp)
         self.outputs = out_rows
-        self.output_key, _ = _key(out_rows)
         self._seed = Rows(out_rows) if len(np.unique(out_rows)) == len(out_rows) else None
         self.constants = np.array(tape.constants, dtype=np.float64).reshape(-1, 1)
         kinds: dict[tuple[str, bool], list[tuple[int, int]]] = {}
