@@ -9,6 +9,10 @@
    generation per step, in which phase, and their time.
 3. ``--cprofile``: cProfile's top functions (by own time) of the eager step on micrograd's
    graph and of the compiled step (``compile_loss`` replayed on the batch).
+4. ``--compiled``: the compiled step (what ``fit(compiled=True)`` runs per batch) phase by
+   phase — the joint plan (model and loss) forward and backward, the penalty's, the SGD
+   update — on the moons workload and the deep MLP, collector paused, the minimum of
+   repeats; and each plan's groups with how their backward pass runs.
 
 The figures in docs/performance.md come from this script.
 """
@@ -19,6 +23,7 @@ import argparse
 import cProfile
 import gc
 import io
+import math
 import pstats
 import statistics
 import sys
@@ -26,12 +31,22 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path[:0] = [str(Path(__file__).resolve().parent)]
 
 from autograd_mini import Value, engine  # noqa: E402
 
 from engines import compiled_fit  # noqa: E402
-from workloads import learning_rate, moons, nn_model  # noqa: E402
+from workloads import (  # noqa: E402
+    DEEP_POINTS,
+    DEEP_SIZES,
+    L2,
+    SIZES,
+    learning_rate,
+    moons,
+    nn_model,
+)
 
 
 def forward(model: Any, xs: Any, ys: Any) -> Value:
@@ -149,11 +164,86 @@ def profile(steps: int) -> None:
     print(top(profiler, 12))
 
 
+def best_us(f: Any, calls: int, repeats: int = 7) -> float:
+    """The minimum over ``repeats`` of the mean time of ``calls`` calls of f, in µs."""
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(calls):
+            f()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return 1e6 * best
+
+
+def describe(plan: Any) -> list[str]:
+    """One line per group of a plan: what it is and how its backward pass runs."""
+    lines = []
+    for g in plan.groups:
+        if g.__class__.__name__ == "Layer":
+            what = f"layer of {g.k} (matrix products)"
+        else:
+            what = f"{g.op.name} ×{g.k}" + (" (wide)" if g.wide else "")
+            if g.needs_grad:
+                what += ", partials " + ("computed" if g.fixed is None else "fixed")
+        lines.append(what if g.needs_grad else what + ", no gradient")
+    return lines
+
+
+def compiled_phases(task: str, steps: int) -> None:
+    from autograd_mini import losses
+    from autograd_mini.compiled import compile_loss
+    from autograd_mini.optim import SGD
+
+    sizes, n = (SIZES, 100) if task == "moons" else (DEEP_SIZES, DEEP_POINTS)
+    xs, ys = moons(n)
+    model = nn_model(sizes, scaled=task != "moons")
+    compiled = compile_loss(
+        model, losses.hinge, xs[0], ys[0], penalty=lambda ps: L2 * engine.add_n([p * p for p in ps])
+    )
+    vec = np.array([p.data for p in model.parameters()])
+    batch = compiled.prepare(xs, ys)
+    step = compiled.run(vec, batch)
+    assert batch.joint is not None and compiled.penalty_plan is not None
+    plan, constants, _, seed = batch.joint
+    penalty = compiled.penalty_plan
+    samples = range(n)
+    work = plan.forward(vec, batch.rows, constants, samples)
+    pwork = penalty.forward(vec, np.empty((0, 1)), None, [0])
+    opt = SGD(model.parameters(), lr=1e-9)
+    timings = {
+        "whole run()": lambda: compiled.run(vec, batch),
+        "joint forward": lambda: plan.forward(vec, batch.rows, constants, samples),
+        "joint backward": lambda: plan.backward(work, seed, samples),
+        "penalty forward": lambda: penalty.forward(vec, np.empty((0, 1)), None, [0]),
+        "penalty backward": lambda: penalty.backward(pwork, np.ones((1, 1)), [0]),
+        "SGD step_vector + finite check": lambda: (
+            opt.step_vector(vec, step.grads, np),
+            np.isfinite(vec).all(),
+        ),
+    }
+    gc.collect()
+    gc.disable()
+    try:
+        got = {name: best_us(f, steps) for name, f in timings.items()}
+    finally:
+        gc.enable()
+    print(f"\ncompiled step, {task} ({n} points, {len(vec)} parameters), collector paused:")
+    for name, us in got.items():
+        print(f"  {name:<32}{us:8.1f} µs")
+    for name, p in (("joint plan", plan), ("penalty plan", penalty)):
+        print(f"  {name}: " + "; ".join(describe(p)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--compiled", action="store_true", help="only the compiled phases")
     parser.add_argument("--steps", type=int, default=5)
     args = parser.parse_args()
+    if args.compiled:
+        compiled_phases("moons", 200 * args.steps)
+        compiled_phases("deep", 20 * args.steps)
+        return
     for expand in (True, False):
         phases(expand, args.steps)
     for expand in (True, False):

@@ -16,7 +16,14 @@ graph has the same shape for every sample; only the numbers differ. So:
    NumPy backend (derived from the same elementary-function rows as the float backend).
    Backward: in reverse, each group calls the op's ``partials`` rule and adds δ · ∂out/∂xᵢ
    into its arguments' gradient rows
-   (∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ, as in eager mode). No op's math is written here.
+   (∂L/∂xᵢ += ∂L/∂out · ∂out/∂xᵢ, as in eager mode). No op's math is written here. Where
+   the rule returns numbers or its own arguments without computing (``add``, ``sum``,
+   ``mul``), that is read off the rule once, by calling it on opaque placeholders, and
+   the rule is not called per batch; a gradient row's first contribution is assigned,
+   not added to a zeroed row.
+
+For :func:`compile_loss`, a batch whose samples all have one loss structure (a regression
+target, ±1 classes) is replayed as one plan: the model's tape followed by the loss's.
 
 Parameters are broadcast over the batch and their gradients summed over it, so the result
 is the gradient of the batch mean L = (1/B) Σₙ loss(y(xₙ), tₙ), equal to eager mode's up to

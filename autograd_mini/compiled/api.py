@@ -14,6 +14,7 @@ from autograd_mini.compiled.trace import (
     OutsideNumbers,
     OutsideValues,
     Tape,
+    joined,
     output_values,
     trace,
     traced_leaf,
@@ -148,6 +149,7 @@ class Batch:
     rows: Array
     ys: list[Any]
     groups: list[tuple[_LossKind, list[int], Array]] | None = None
+    joint: _Joint | None = None  # one loss structure for all its samples: the joint replay
 
 
 @dataclass
@@ -161,9 +163,26 @@ class Step:
     losses: Array
 
 
+#: The penalty's per-sample rows (it has none; one column) and its seed.
+_NO_ROWS, _ONE = np.empty((0, 1)), np.ones((1, 1))
+_NO_ROWS.flags.writeable = _ONE.flags.writeable = False
+
+
 class _LossKind(NamedTuple):
     plan: Plan
     structure: tuple[Any, ...]
+    tape: Tape
+
+
+class _Joint(NamedTuple):
+    """A batch whose samples all have one loss structure, replayed as one plan: the model's
+    tape followed by the loss's (:func:`~autograd_mini.compiled.trace.joined`), with its
+    constants per sample, the rows of the model's outputs and the seed 1/B."""
+
+    plan: Plan
+    constants: Array
+    outputs: Array
+    seed: Array
 
 
 class CompiledLoss:
@@ -186,12 +205,14 @@ class CompiledLoss:
         self.outside_values = OutsideValues()
         self.outside = [OutsideNumbers(fn) for fn in (loss, penalty) if fn is not None]
         tape = self._trace_model(x)
+        self.model_tape = tape
         every = range(len(self.params))
         self.model_plan = Plan(tape, params=every, wanted=every)
         self.penalty = penalty
         self.penalty_plan = None if penalty is None else Plan(self._trace_penalty(), every, every)
         self.n_outputs = len(tape.outputs)
         self._kinds: dict[tuple[Any, ...], _LossKind] = {}
+        self._joint: dict[tuple[Any, ...], tuple[Plan, Array] | None] = {}
         self._by_target: dict[Any, tuple[_LossKind, list[float]]] = {}
         self._last_keys: tuple[Any, ...] = ()
         self._last_groups: list[tuple[_LossKind, list[int], Array]] = []
@@ -242,7 +263,7 @@ class CompiledLoss:
         kind = self._kinds.get(tape.structure)
         if kind is None:
             params = range(self.n_outputs, self.n_outputs + len(self.params))
-            kind = _LossKind(Plan(tape, params, range(tape.n_leaves)), tape.structure)
+            kind = _LossKind(Plan(tape, params, range(tape.n_leaves)), tape.structure, tape)
             self._kinds[tape.structure] = kind
         found = (kind, tape.constants)
         key = _freeze(target)
@@ -277,43 +298,90 @@ class CompiledLoss:
         self.outside_values.check()
         for numbers_read in self.outside:
             numbers_read.check()
-        size, n_params = len(batch.xs), len(self.params)
+        size = len(batch.xs)
+        samples = range(size)
+        if batch.groups is None:  # the samples grouped by the structure of their loss
+            found: list[Array] = []
+
+            def outputs_now() -> Array:  # traced for a new target: at the model's outputs
+                if not found:
+                    work = self.model_plan.forward(params, batch.rows, None, samples)
+                    found.append(work.vals[self.model_plan.outputs])
+                return found[0]
+
+            batch.groups = self._kind_groups(batch.ys, outputs_now)
+            batch.joint = self._joint_replay(batch) if len(batch.groups) == 1 else None
+        if batch.joint is not None:
+            plan, constants, out_rows, seed = batch.joint
+            jwork = plan.forward(params, batch.rows, constants, samples)
+            outputs = jwork.vals[out_rows]
+            losses = jwork.vals[plan.outputs[0]].copy()
+            grads = plan.backward(jwork, seed, samples)[1]
+        else:
+            outputs, losses, grads = self._separately(params, batch)
+        total = float(losses.sum() / size)
+        if self.penalty_plan is not None:
+            pwork = self.penalty_plan.forward(params, _NO_ROWS, None, [0])
+            total += float(pwork.vals[self.penalty_plan.outputs[0], 0])
+            grads = grads + self.penalty_plan.backward(pwork, _ONE, [0])[1]
+        else:
+            grads = grads.copy()  # not the plan's work array
+        return Step(total, grads, outputs, losses)
+
+    def _joint_replay(self, batch: Batch) -> _Joint | None:
+        """The joint replay of a batch of one loss structure (None where the loss compares
+        its numbers — its guards' messages name the model's outputs — or the model returns
+        a leaf)."""
+        assert batch.groups is not None
+        kind, _, constants = batch.groups[0]
+        if kind.structure not in self._joint:
+            found: tuple[Plan, Array] | None = None
+            model = self.model_tape
+            nodes = range(model.n_leaves, model.n_leaves + len(model.code))
+            if all(s in nodes for s in model.outputs) and not kind.tape.guards:
+                links = [*model.outputs, *range(len(self.params))]
+                tape, outs = joined(model, kind.tape, links)
+                every = range(len(self.params))
+                plan = Plan(tape, params=every, wanted=every)
+                found = (plan, np.array([plan.row[s] for s in outs], dtype=np.intp))
+            self._joint[kind.structure] = found
+        joint = self._joint[kind.structure]
+        if joint is None:
+            return None
+        plan, out_rows = joint
+        size = len(batch.xs)
+        own = np.array(self.model_tape.constants, dtype=np.float64).reshape(-1, 1)
+        columns = np.vstack([np.broadcast_to(own, (len(own), size)), constants])
+        return _Joint(plan, columns, out_rows, np.full((1, size), 1.0 / size))
+
+    def _separately(self, params: Array, batch: Batch) -> tuple[Array, Array, Array]:
+        """(outputs, losses, gradient) replaying the model, then each loss structure on its
+        samples."""
+        assert batch.groups is not None
+        size = len(batch.xs)
         samples = range(size)
         work = self.model_plan.forward(params, batch.rows, None, samples)
         outputs = work.vals[self.model_plan.outputs]
-        if batch.groups is None:
-            batch.groups = self._kind_groups(batch.ys, outputs)
-        grads = np.zeros(n_params)
-        if len(batch.groups) == 1 and batch.groups[0][1] == list(samples):
-            kind, _, constants = batch.groups[0]
-            lwork = kind.plan.forward(params, outputs, constants, samples)
-            losses = lwork.vals[kind.plan.outputs[0]]
-            d_outputs, lgrad = kind.plan.backward(lwork, np.full((1, size), 1.0 / size), samples)
+        grads = np.zeros(len(self.params))
+        losses = np.empty(size)
+        d_outputs = np.empty_like(outputs)
+        for kind, columns, constants in batch.groups:
+            lwork = kind.plan.forward(params, outputs[:, columns], constants, columns)
+            losses[columns] = lwork.vals[kind.plan.outputs[0]]
+            seed = np.full((1, len(columns)), 1.0 / size)
+            d_rows, lgrad = kind.plan.backward(lwork, seed, columns)
+            d_outputs[:, columns] = d_rows
             grads += lgrad
-        else:
-            losses = np.empty(size)
-            d_outputs = np.empty_like(outputs)
-            for kind, columns, constants in batch.groups:
-                lwork = kind.plan.forward(params, outputs[:, columns], constants, columns)
-                losses[columns] = lwork.vals[kind.plan.outputs[0]]
-                seed = np.full((1, len(columns)), 1.0 / size)
-                d_rows, lgrad = kind.plan.backward(lwork, seed, columns)
-                d_outputs[:, columns] = d_rows
-                grads += lgrad
         grads += self.model_plan.backward(work, d_outputs, samples)[1]
-        total = float(losses.sum() / size)
-        if self.penalty_plan is not None:
-            pwork = self.penalty_plan.forward(params, np.empty((0, 1)), None, [0])
-            total += float(pwork.vals[self.penalty_plan.outputs[0], 0])
-            grads += self.penalty_plan.backward(pwork, np.ones((1, 1)), [0])[1]
-        return Step(total, grads, outputs, losses)
+        return outputs, losses, grads
 
     def _kind_groups(
-        self, ys: Sequence[Any], outputs: Array
+        self, ys: Sequence[Any], outputs: Callable[[], Array]
     ) -> list[tuple[_LossKind, list[int], Array]]:
         """Samples grouped by the structure of their loss tape, with per-sample constants.
 
-        The grouping of the previous call is reused when the targets are the same.
+        The grouping of the previous call is reused when the targets are the same; the
+        model's ``outputs()`` are computed only if a target's loss is still to be traced.
         """
         keys = tuple(map(_freeze, ys))
         if keys == self._last_keys and None not in keys:
@@ -323,7 +391,7 @@ class CompiledLoss:
         constants: dict[tuple[Any, ...], list[list[float]]] = {}
         for n, (t, key) in enumerate(zip(ys, keys, strict=True)):
             found = self._by_target.get(key)
-            kind, consts = found if found else self._loss_kind(t, outputs[:, n].tolist())
+            kind, consts = found if found else self._loss_kind(t, outputs()[:, n].tolist())
             kinds[kind.structure] = kind
             columns.setdefault(kind.structure, []).append(n)
             constants.setdefault(kind.structure, []).append(consts)

@@ -38,6 +38,7 @@ __all__ = [
     "Tape",
     "TracedValue",
     "flatten",
+    "joined",
     "output_values",
     "trace",
     "traced_leaf",
@@ -266,6 +267,38 @@ class Tape:
         if slot < self.n_leaves + len(self.code):
             return f"node #{slot - self.n_leaves} ({self.code[slot - self.n_leaves][0].name})"
         return f"the constant {self.constants[slot - self.n_leaves - len(self.code)]!r}"
+
+
+def joined(first: Tape, then: Tape, links: Sequence[int]) -> tuple[Tape, list[int]]:
+    """One tape computing ``first`` and then ``then`` on its slots: ``then``'s leaf i is
+    ``first``'s slot ``links[i]``. The joint tape has ``first``'s leaves and labels, both
+    codes and both constants (``first``'s, then ``then``'s), both guards and ``then``'s
+    outputs; also returned: where ``first``'s outputs are in it."""
+    n_first = first.n_leaves + len(first.code)  # first's leaves and nodes keep their slots
+    n_code = n_first + len(then.code)
+    n_then = then.n_leaves + len(then.code)
+
+    def mine(s: int) -> int:
+        return s if s < n_first else s + len(then.code)
+
+    def theirs(s: int) -> int:
+        if s < then.n_leaves:
+            return mine(links[s])
+        if s < n_then:
+            return n_first + s - then.n_leaves
+        return n_code + len(first.constants) + s - n_then
+
+    tape = Tape(
+        n_leaves=first.n_leaves,
+        code=[(op, tuple(map(mine, a))) for op, a in first.code]
+        + [(op, tuple(map(theirs, a))) for op, a in then.code],
+        constants=[*first.constants, *then.constants],
+        outputs=[theirs(s) for s in then.outputs],
+        guards=[(g, mine(a), mine(b), r) for g, a, b, r in first.guards]
+        + [(g, theirs(a), theirs(b), r) for g, a, b, r in then.guards],
+        labels=first.labels,
+    )
+    return tape, [mine(s) for s in first.outputs]
 
 
 def trace(run: Callable[[], Any], leaves: Sequence[Value], labels: list[str]) -> Tape:
