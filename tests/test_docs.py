@@ -132,6 +132,7 @@ PUBLIC_MODULES = [
     "autograd_mini",
     "autograd_mini.engine",
     "autograd_mini.functional",
+    "autograd_mini.dual",
     "autograd_mini.ops",
     "autograd_mini.sampling",
     "autograd_mini.nn",
