@@ -22,13 +22,13 @@ At the inputs the tangents of the adjoints are H·v. No graph of the gradient is
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import repeat
 from operator import add, mul
 from typing import Any
 
 from autograd_mini.engine import Value, topological_order
-from autograd_mini.ops import ELEMENTARY, FLOAT, OPS, Backend, Elementary, Op
+from autograd_mini.ops import FLOAT, OPS, Op, lifted_backend
 
 __all__ = [
     "DUAL",
@@ -227,32 +227,8 @@ def power(x: Any, c: Any) -> Any:
     return lift(_POWC, x, c) if isinstance(x, Dual) else FLOAT.power(x, c)
 
 
-def _on_duals(e: Elementary) -> Callable[..., Any]:
-    """``m.<name>`` on Duals: the op of that name lifted (differentiable), or the float
-    function of the primals (piecewise constant: step, sign, is_zero; selections: where,
-    shift). A plain number gives the plain float."""
-    float_rule = getattr(FLOAT, e.name)
-    if e.name == "power":
-        return power
-    if e.name == "where":
-        return float_rule  # type: ignore[no-any-return]
-    if e.name == "shift":
-        return lambda xs: float_rule([primal(x) for x in xs])
-    if not e.differentiable:
-        return lambda x: float_rule(primal(x))
-    if e.name not in OPS:
-        raise ImportError(f"elementary function {e.name!r} is differentiable but has no op")
-    op = OPS[e.name]
-
-    def rule(x: Any) -> Any:
-        return lift(op, x) if isinstance(x, Dual) else float_rule(x)
-
-    rule.__name__ = e.name
-    return rule
-
-
 #: The op table's rules on Duals (``partials(DUAL, Dual(out, ṫ), *duals)`` gives p + ṗε).
-DUAL = Backend("dual", {e.name: _on_duals(e) for e in ELEMENTARY.values()})
+DUAL = lifted_backend("dual", Dual, lift, primal, power)
 
 
 def hessian_vector_products(

@@ -24,7 +24,7 @@ from typing import Any, TypeAlias
 
 from autograd_mini import modes
 from autograd_mini.modes import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from autograd_mini.ops import ELEMENTARY, FLOAT, OPS, Backend, Elementary, Op
+from autograd_mini.ops import FLOAT, OPS, Backend, Op, lifted_backend
 
 __all__ = [
     "Value",
@@ -833,42 +833,15 @@ def _scaled(p: Operand, g: Value) -> Value | None:
 # -- the Value backend: the op table's rules on Values, for create_graph ----------------------
 
 
-def _on_values(e: Elementary) -> Callable[..., Any]:
-    """``m.<name>`` on Values: the op of that name (differentiable) or the float function of
-    the numbers (piecewise constant: step, sign; selections: where, shift). A plain number
-    gives a plain float, so no needless nodes are built."""
-    float_rule = getattr(FLOAT, e.name)
-    if e.name == "power":
-
-        def power(x: Operand, c: Operand) -> Operand:
-            if isinstance(x, Value) or isinstance(c, Value):
-                return x**c
-            return float_rule(x, c)  # type: ignore[no-any-return]
-
-        return power
-    if e.name == "where":
-        return float_rule  # type: ignore[no-any-return]
-    if e.name == "shift":
-        return lambda xs: float_rule([_data(x) for x in xs])
-    if not e.differentiable:
-        return lambda x: float_rule(_data(x))
-    if e.name not in OPS:
-        raise ImportError(f"elementary function {e.name!r} is differentiable but has no op")
-    op = OPS[e.name]
-
-    def rule(x: Operand) -> Operand:
-        return apply(op, x) if isinstance(x, Value) else float_rule(x)
-
-    rule.__name__ = e.name
-    return rule
+def _power(x: Operand, c: Operand) -> Operand:
+    """``m.power`` on Values: ``x ** c`` (powc or pow), the float power of plain numbers."""
+    if isinstance(x, Value) or isinstance(c, Value):
+        return x**c
+    return FLOAT.power(x, c)  # type: ignore[no-any-return]
 
 
-def _value_backend() -> Backend:
-    functions = {e.name: _on_values(e) for e in ELEMENTARY.values()}
-    return Backend("Value", functions)
-
-
-_VALUES = _value_backend()
+#: The op table's rules on Values (``create_graph``): ``m.exp`` is the ``exp`` op, etc.
+_VALUES = lifted_backend("Value", Value, apply, _data, _power)
 
 
 def _codes(*functions: Callable[..., Any]) -> frozenset[CodeType]:

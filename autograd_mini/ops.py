@@ -49,6 +49,7 @@ __all__ = [
     "Op",
     "define",
     "derive_backend",
+    "lifted_backend",
     "numpy_backend",
     "relu_grad_at_zero",
 ]
@@ -251,6 +252,43 @@ def _bound(formula: Callable[..., Any], m: Backend) -> Callable[..., Any]:
     """``formula`` with the backend filled in: ``f(x) = formula(m, x)`` (a C-level partial,
     so a formula costs no extra Python call per use)."""
     return functools.partial(formula, m)
+
+
+def lifted_backend(
+    kind: str,
+    number_type: type,
+    apply_op: Callable[..., Any],
+    number: Callable[[Any], Any],
+    power: Callable[[Any, Any], Any],
+) -> Backend:
+    """A backend on numbers that carry a float (``number_type``: the engine's Values, the
+    Duals of :mod:`autograd_mini.dual`), derived from :data:`ELEMENTARY` and the table: a
+    differentiable function is the op of that name applied with ``apply_op(op, x)``; a
+    piecewise-constant one (step, sign, is_zero) or a selection (shift) is the float
+    function of ``number(x)``; ``where`` is the float one (it selects); ``power`` is given
+    (its two arguments). A plain number gives the plain float."""
+
+    def on(e: Elementary) -> Callable[..., Any]:
+        float_rule = getattr(FLOAT, e.name)
+        if e.name == "power":
+            return power
+        if e.name == "where":
+            return float_rule  # type: ignore[no-any-return]
+        if e.name == "shift":
+            return lambda xs: float_rule([number(x) for x in xs])
+        if not e.differentiable:
+            return lambda x: float_rule(number(x))
+        if e.name not in OPS:
+            raise ImportError(f"elementary function {e.name!r} is differentiable but has no op")
+        op = OPS[e.name]
+
+        def rule(x: Any) -> Any:
+            return apply_op(op, x) if isinstance(x, number_type) else float_rule(x)
+
+        rule.__name__ = e.name
+        return rule
+
+    return Backend(kind, {e.name: on(e) for e in ELEMENTARY.values()})
 
 
 def _float_primitive(e: Elementary) -> Callable[..., Any]:
