@@ -412,7 +412,16 @@ def _unary(op: Op, x: Value) -> Value:
     data = op.forward(FLOAT, xd)
     if data.__class__ is not float:
         data = float(data)
-    return _node(op, data, x, None)
+    if not _STATE.plain:
+        return _node(op, data, x, None)
+    out = Value.__new__(Value)  # _node's fast path, inline (as in _binary)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._fn = op
+    out._x = x
+    out._y = None
+    return out
 
 
 def _binary(op: Op, x: Operand, y: Operand) -> Value:
@@ -578,6 +587,7 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
     seen: set[Value] = set()
     stack: list[Value | None] = [root] if isinstance(root, Value) else list(reversed(root))
     push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
+    visited = seen.issuperset
     while stack:
         node = pop()
         if node is None:
@@ -585,8 +595,10 @@ def topological_order(root: Value | Sequence[Value]) -> list[Value]:
         elif node not in seen:
             mark(node)
             x, y = node._x, node._y
-            if y is _MANY:
-                todo = [a for a in x if isinstance(a, Value) and a not in seen]
+            if y is _MANY:  # (most of a layer's linear nodes: every argument already seen)
+                todo = []
+                if not visited(x):
+                    todo = [a for a in x if isinstance(a, Value) and a not in seen]
                 if todo:
                     push(node)
                     push(None)
@@ -698,7 +710,7 @@ def _sweep(
                 xv = isinstance(x, Value)
                 yv = isinstance(y, Value)
                 shortcut = _BINARY[op]
-                if shortcut is _SWAPPED:
+                if shortcut.__class__ is _Swapped:
                     ps = (y.data if yv else y, x.data if xv else x)
                 elif shortcut is None:
                     ps = op.partials(FLOAT, node.data, x.data if xv else x, y.data if yv else y)
@@ -713,11 +725,25 @@ def _sweep(
                 args = (x, y)
             else:
                 args = x
-                ps = op.partials(
-                    FLOAT, node.data, *[a.data if isinstance(a, Value) else a for a in x]
-                )
+                shortcut = _VARIADIC[op, len(x)] if into else None
+                if shortcut is None:
+                    ps = op.partials(
+                        FLOAT, node.data, *[a.data if isinstance(a, Value) else a for a in x]
+                    )
+                elif shortcut.__class__ is _Swapped:  # linear: ∂/∂wᵢ = hᵢ, then ∂/∂hᵢ = wᵢ
+                    k = shortcut.k
+                    ws, hs = x[:k], x[k : 2 * k]
+                    for a, b in zip(ws, hs, strict=True):
+                        if isinstance(a, Value):
+                            a.grad += (b.data if isinstance(b, Value) else b) * g
+                    for a, b in zip(hs, ws, strict=True):
+                        if isinstance(a, Value):
+                            a.grad += (b.data if isinstance(b, Value) else b) * g
+                    args, ps = x[2 * k :], shortcut.tail
+                else:
+                    ps = shortcut
                 if into:  # backward(): straight into .grad, as for one and two arguments
-                    for a, p in zip(x, ps, strict=True):
+                    for a, p in zip(args, ps, strict=True):
                         if isinstance(a, Value):
                             a.grad += p * g
                     continue
@@ -750,38 +776,63 @@ class _Placeholder:
     __hash__ = object.__hash__
 
 
-#: The shortcut of an op whose partials are its two arguments swapped (mul: (y, x)).
-_SWAPPED: Any = object()
+class _Swapped:
+    """The shortcut of an op whose partials are its first ``k`` arguments and the next ``k``
+    swapped, then constants: ∂/∂xᵢ = xₖ₊ᵢ and ∂/∂xₖ₊ᵢ = xᵢ (mul: (y, x), k = 1; linear:
+    (h…, w…, 1), k = n, ``tail`` (1.0,))."""
+
+    __slots__ = ("k", "tail")
+
+    def __init__(self, k: int, tail: tuple[float, ...]) -> None:
+        self.k, self.tail = k, tail
+
+
+def _shortcut(op: Op, n: int) -> Any:
+    """What the float sweep needs of ``op``'s partials rule at ``n`` arguments, read off the
+    rule once by calling it on placeholders: a tuple of constants (add (1, 1), sub (1, −1),
+    neg (−1,), sum (1, …, 1)), a :class:`_Swapped` (mul, linear), or None — the rule
+    computes with its arguments' values, so the sweep calls it. Either way the sweep gets
+    exactly the partials the rule gives; a shortcut only saves calls per node."""
+    out, *xs = (_Placeholder() for _ in range(n + 1))
+    try:
+        ps = tuple(op.partials(FLOAT, out, *xs))
+    except Exception:  # the rule uses the values (or fails without them)
+        return None
+    if len(ps) != n:
+        return None
+    if all(p.__class__ in _NUMBERS for p in ps):
+        return ps
+    k = next((j for j, x in enumerate(xs) if ps[0] is x), 0)
+    if (
+        0 < k <= n // 2
+        and all(ps[i] is xs[k + i] and ps[k + i] is xs[i] for i in range(k))
+        and all(p.__class__ in _NUMBERS for p in ps[2 * k :])
+    ):
+        return _Swapped(k, ps[2 * k :])
+    return None
 
 
 class _Shortcuts(dict[Op, Any]):
-    """What the float sweep needs of an op's partials rule at ``n`` arguments (1 or 2),
-    read off the rule once by calling it on placeholders: a tuple of constants (add (1, 1),
-    sub (1, −1), neg (−1,)), :data:`_SWAPPED` (mul: (y, x)), or None — the rule computes
-    with its arguments' values, so the sweep calls it. Either way the sweep gets exactly
-    the partials the rule gives; the shortcuts only save a call per node."""
+    """:func:`_shortcut` of each op at ``n`` arguments (1 or 2), computed once per op."""
 
     def __init__(self, n: int) -> None:
         super().__init__()
         self.n = n
 
     def __missing__(self, op: Op) -> Any:
-        out, *xs = (_Placeholder() for _ in range(self.n + 1))
-        try:
-            ps = tuple(op.partials(FLOAT, out, *xs))
-        except Exception:  # the rule uses the values (or fails without them)
-            ps = None
-        if ps is not None and len(ps) == 2 and ps[0] is xs[-1] and ps[1] is xs[0]:
-            shortcut = _SWAPPED
-        elif ps is not None and len(ps) == self.n and all(p.__class__ in _NUMBERS for p in ps):
-            shortcut = ps
-        else:
-            shortcut = None
-        self[op] = shortcut
+        shortcut = self[op] = _shortcut(op, self.n)
         return shortcut
 
 
-_UNARY, _BINARY = _Shortcuts(1), _Shortcuts(2)
+class _Variadic(dict[tuple[Op, int], Any]):
+    """:func:`_shortcut` of each op with more than two arguments, per number of arguments."""
+
+    def __missing__(self, key: tuple[Op, int]) -> Any:
+        shortcut = self[key] = _shortcut(*key)
+        return shortcut
+
+
+_UNARY, _BINARY, _VARIADIC = _Shortcuts(1), _Shortcuts(2), _Variadic()
 
 
 def _backward_error(error: ArithmeticError, node: Value | None) -> ArithmeticError:

@@ -88,3 +88,28 @@ def test_smoke_run_writes_the_json(tmp_path: Path) -> None:
         assert 60 < s["bytes_per_node"] < 400
         assert s["forward_us_per_node"] > 0 and s["backward_us_per_node"] > 0
     assert r["import"]["heavy_modules_imported"] == []
+
+
+class TestFloor:
+    """benchmarks/floor.py's minimal engines compute the same losses as their references, so
+    their speed is a fair floor (an engine that computed less would flatter it)."""
+
+    def test_linear_nodes_floor_follows_nn_mlp(self) -> None:
+        import floor
+
+        floor.check_linear_graph(steps=3)
+
+    def test_micrograd_graph_floor_follows_micrograd(self) -> None:
+        pytest.importorskip("micrograd")
+        import floor
+
+        floor.check_micrograd_graph(steps=3)
+
+    def test_floor_gradient_of_a_linear_node(self) -> None:
+        import floor
+
+        w, h, b = floor.Node(2.0), floor.Node(-3.0), floor.Node(0.5)
+        (u,) = floor.layer([[w, floor.Node(4.0)]], [h, 1.5], [b])
+        assert u.data == 0.5 + 2.0 * -3.0 + 4.0 * 1.5
+        floor.backward(floor.relu(u) * 2.0)
+        assert (w.grad, h.grad, b.grad) == (2.0 * -3.0, 2.0 * 2.0, 2.0)
