@@ -412,16 +412,7 @@ def _unary(op: Op, x: Value) -> Value:
     data = op.forward(FLOAT, xd)
     if data.__class__ is not float:
         data = float(data)
-    if not _STATE.plain:
-        return _node(op, data, x, None)
-    out = Value.__new__(Value)  # _node's fast path, inline (as in _binary)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._fn = op
-    out._x = x
-    out._y = None
-    return out
+    return _node(op, data, x, None)
 
 
 def _binary(op: Op, x: Operand, y: Operand) -> Value:
@@ -732,11 +723,7 @@ def _sweep(
                     )
                 elif shortcut.__class__ is _Swapped:  # linear: ∂/∂wᵢ = hᵢ, then ∂/∂hᵢ = wᵢ
                     k = shortcut.k
-                    ws, hs = x[:k], x[k : 2 * k]
-                    for a, b in zip(ws, hs, strict=True):
-                        if isinstance(a, Value):
-                            a.grad += (b.data if isinstance(b, Value) else b) * g
-                    for a, b in zip(hs, ws, strict=True):
+                    for a, b in zip(x[: 2 * k], (*x[k : 2 * k], *x[:k]), strict=True):
                         if isinstance(a, Value):
                             a.grad += (b.data if isinstance(b, Value) else b) * g
                     args, ps = x[2 * k :], shortcut.tail
