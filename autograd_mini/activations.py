@@ -130,6 +130,12 @@ def register(activation: Activation) -> Activation:
             f"register: activation {activation.name!r} names op {activation.op!r}, "
             "which is not in the op table (autograd_mini.ops.OPS)"
         )
+    arity = None if activation.op is None else ops.OPS[activation.op].arity
+    if arity is not None and arity != 1 + len(activation.args):
+        raise ValueError(
+            f"register: activation {activation.name!r} applies op {activation.op!r} to u and "
+            f"{len(activation.args)} constant(s), but {activation.op} takes {arity} arguments"
+        )
     for other in REGISTRY.values():
         if activation.torch_class is not None and other.torch_class == activation.torch_class:
             raise ValueError(

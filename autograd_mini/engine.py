@@ -559,11 +559,11 @@ def linear_layer(
             check(*ws, *hs, bd)
         try:
             data = forward(FLOAT, *ws, *hs, bd)
+            if data.__class__ is not float:  # ints only: their sum may not fit a float
+                data = float(data)
         except OverflowError:  # only huge ints get here (see _evaluate)
             raise _too_large(_LINEAR, *ws, *hs, bd) from None
-        if data.__class__ is not float:
-            data = float(data)
-        out.append(_node(_LINEAR, data, (*w, *shared, b), _MANY))
+        out.append(_new(_LINEAR, data, (*w, *shared, b)))
     return out
 
 

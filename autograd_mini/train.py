@@ -18,8 +18,10 @@ returned as trained.
 With ``compiled=True`` the loss is traced once by :func:`autograd_mini.compiled.compile_loss`
 and replayed over each whole batch (the NumPy fast path); the updates are the same. While it
 trains, the parameters are held in one NumPy array and updated there (SGD and Adam, by the
-same rules elementwise); they are written back to the Values (``.data``, and ``.grad`` with
-the last batch's gradient) when :func:`fit` returns or stops.
+same rules elementwise) when the optimizer holds exactly the model's parameters; they are
+written back to the Values (``.data``, and ``.grad`` with the last batch's gradient) when
+:func:`fit` returns or stops. An optimizer of some of the parameters updates those only,
+from the Values' ``.grad``, as in eager mode.
 """
 
 from __future__ import annotations
@@ -201,8 +203,8 @@ class _Batches(Protocol):
     ``close`` when training returns or stops."""
 
     def loss(self, lo: int, idx: list[int]) -> float:
-        """Forward and backward on the samples ``idx`` (the batch starting at ``lo`` of the
-        epoch's order): the batch's objective."""
+        """The batch's objective on the samples ``idx`` (the batch starting at ``lo`` of
+        the epoch's order); its gradients are computed here or in ``accept``."""
 
     def accept(self) -> None:
         """Make the batch's gradients the ones the update uses."""
@@ -413,12 +415,20 @@ def fit(
         raise TypeError(f"fit: schedule must be a function of the step, got {schedule!r}")
     fixed = not (shuffle and size < n)  # the same batches, in the same order, every epoch
     batches: _Batches
-    if compiled and opt.vectorized:
+    if compiled and opt.vectorized and _holds_exactly(opt, model.parameters()):
         batches = _VectorBatches(model, loss_fn, xs, ys, penalty, opt, fixed)
     else:
         batches = _ValueBatches(model, loss_fn, xs, ys, penalty, opt, compiled)
     meter = _Accuracy(accuracy, known)
     return _train(batches, n, size, epochs, opt, fixed, seed, meter, schedule, progress)
+
+
+def _holds_exactly(opt: Optimizer, params: list[Value]) -> bool:
+    """Whether ``opt`` updates exactly ``params``, the same Values in the same order (the
+    condition for holding them in one array: an optimizer of some of them updates those)."""
+    return len(opt.params) == len(params) and all(
+        a is b for a, b in zip(opt.params, params, strict=True)
+    )
 
 
 def _train(

@@ -26,9 +26,8 @@ def the_op_table_as_shipped() -> Iterator[None]:
     list the whole table)."""
     before = dict(OPS)
     yield
-    if OPS.keys() != before.keys():
-        OPS.clear()
-        OPS.update(before)
+    OPS.clear()
+    OPS.update(before)
 
 
 @pytest.fixture

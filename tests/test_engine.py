@@ -470,6 +470,32 @@ def test_linear_layer_treats_data_set_by_hand_as_linear_does(where: str, data: o
     assert [u.args for u in layer] == [u.args for u in alone]
 
 
+@pytest.mark.parametrize(
+    ("w", "h", "b"),
+    [
+        ([10**200], [10**200], 0),  # ints whose product does not fit a float
+        ([2], [3], 10**400),  # an int bias beyond the float range
+        ([2, 3], [4, 5], 1),  # ints that fit: an exact int sum, then a float
+        ([], [], Value(0.5)),  # no inputs: a node of one argument, as linear makes it
+    ],
+    ids=["int product too large", "int bias too large", "ints that fit", "no inputs"],
+)
+def test_linear_layer_on_plain_ints_is_linear(w: list[int], h: list[int], b: object) -> None:
+    try:
+        alone = linear(w, h, b)  # type: ignore[arg-type]
+    except OverflowError as error:
+        with pytest.raises(OverflowError, match=f"^{re.escape(str(error))}$"):
+            linear_layer([w], h, [b])  # type: ignore[list-item]
+        return
+    (u,) = linear_layer([w], h, [b])  # type: ignore[list-item]
+    assert (u.data, type(u.data), u.args, u.parents) == (
+        alone.data,
+        float,
+        alone.args,
+        alone.parents,
+    )
+
+
 def test_unary_is_apply_with_the_op_checked_once() -> None:
     from autograd_mini.engine import apply, unary
     from autograd_mini.ops import OPS
