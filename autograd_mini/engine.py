@@ -563,7 +563,8 @@ def linear_layer(
                 data = float(data)
         except OverflowError:  # only huge ints get here (see _evaluate)
             raise _too_large(_LINEAR, *ws, *hs, bd) from None
-        out.append(_new(_LINEAR, data, (*w, *shared, b)))
+        args = (*w, *shared, b)  # with no inputs only b: one argument, stored as _new does
+        out.append(_node(_LINEAR, data, args, _MANY) if n else _new(_LINEAR, data, args))
     return out
 
 
