@@ -541,7 +541,8 @@ def linear_layer(
 ) -> list[Value]:
     """A layer of the chapter's linear transforms, uⱼ = Σᵢ wⱼᵢhᵢ + bⱼ: one :func:`linear`
     node per row of ``weights``, the same nodes as ``[linear(w, inputs, b) for w, b in
-    zip(weights, biases)]``, with the shared inputs read and checked once for the layer."""
+    zip(weights, biases)]``, with the shared inputs read and checked once for the layer
+    (so with several bad arguments the error may name another one than ``linear``'s)."""
     if len(weights) != len(biases):
         raise ValueError(f"linear_layer: {len(weights)} rows of weights but {len(biases)} biases")
     hs, shared = _numbers(_LINEAR, tuple(inputs))

@@ -18,10 +18,10 @@ returned as trained.
 With ``compiled=True`` the loss is traced once by :func:`autograd_mini.compiled.compile_loss`
 and replayed over each whole batch (the NumPy fast path); the updates are the same. While it
 trains, the parameters are held in one NumPy array and updated there (SGD and Adam, by the
-same rules elementwise) when the optimizer holds exactly the model's parameters; they are
-written back to the Values (``.data``, and ``.grad`` with the last batch's gradient) when
-:func:`fit` returns or stops. An optimizer of some of the parameters updates those only,
-from the Values' ``.grad``, as in eager mode.
+same rules elementwise) when the optimizer holds exactly the model's parameters in the
+model's order; they are written back to the Values (``.data``, and ``.grad`` with the last
+batch's gradient) when :func:`fit` returns or stops. Any other optimizer (some of the
+parameters, another order) updates its own from the Values' ``.grad``, as in eager mode.
 """
 
 from __future__ import annotations

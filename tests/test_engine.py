@@ -494,6 +494,7 @@ def test_linear_layer_on_plain_ints_is_linear(w: list[int], h: list[int], b: obj
         alone.args,
         alone.parents,
     )
+    assert u._y is alone._y  # stored alike: inline for one argument, a tuple for more
 
 
 def test_unary_is_apply_with_the_op_checked_once() -> None:
