@@ -30,14 +30,13 @@ True
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograd_mini import ops
-from autograd_mini.engine import Value, apply
+from autograd_mini.engine import Value, apply, unary
 
 __all__ = [
     "BUILTIN",
@@ -99,7 +98,7 @@ class Activation:
             return None
         op, args = ops.OPS[self.op], self.args
         if not args:
-            return functools.partial(apply, op)  # as fast as a Value method
+            return unary(op)  # as fast as a Value method
         return lambda u: apply(op, u, *args)  # the constants go after u
 
 
@@ -130,6 +129,12 @@ def register(activation: Activation) -> Activation:
         raise ValueError(
             f"register: activation {activation.name!r} names op {activation.op!r}, "
             "which is not in the op table (autograd_mini.ops.OPS)"
+        )
+    arity = None if activation.op is None else ops.OPS[activation.op].arity
+    if arity is not None and arity != 1 + len(activation.args):
+        raise ValueError(
+            f"register: activation {activation.name!r} applies op {activation.op!r} to u and "
+            f"{len(activation.args)} constant(s), but {activation.op} takes {arity} arguments"
         )
     for other in REGISTRY.values():
         if activation.torch_class is not None and other.torch_class == activation.torch_class:

@@ -41,6 +41,7 @@ __all__ = [
     "reads_for_graph",
     "set_grad_enabled",
     "topological_order",
+    "unary",
 ]
 
 Operand: TypeAlias = "Value | int | float"
@@ -464,6 +465,22 @@ def apply(op: Op, *args: Operand) -> Value:
     return _general(op, args)
 
 
+def unary(op: Op) -> Callable[[Operand], Value]:
+    """``op`` as a function of one argument, ``f(x) = apply(op, x)``, with :func:`apply`'s
+    checks of ``op`` done once, here: what an activation calls for every neuron."""
+    if not isinstance(op, Op):
+        raise TypeError(f"unary: expected an Op (see autograd_mini.ops.define), got {op!r}")
+    if op.arity not in (None, 1):
+        raise TypeError(f"{op.name}: takes {op.arity} arguments, got 1")
+
+    def f(x: Operand) -> Value:
+        return _unary(op, x) if isinstance(x, Value) else _general(op, (x,))
+
+    f.__name__ = f.__qualname__ = op.name
+    f.__doc__ = f"{op.name}(x): the op {op.name!r} of the table applied to one argument."
+    return f
+
+
 def _general(op: Op, args: tuple[Operand, ...]) -> Value:
     """:func:`apply` for any arguments (checked by the caller: an Op, the right arity)."""
     xs, args = _numbers(op, args)
@@ -524,16 +541,31 @@ def linear_layer(
 ) -> list[Value]:
     """A layer of the chapter's linear transforms, uⱼ = Σᵢ wⱼᵢhᵢ + bⱼ: one :func:`linear`
     node per row of ``weights``, the same nodes as ``[linear(w, inputs, b) for w, b in
-    zip(weights, biases)]``, with the shared inputs read and checked once for the layer."""
+    zip(weights, biases)]``, with the shared inputs read and checked once for the layer
+    (so with several bad arguments the error may name another one than ``linear``'s)."""
     if len(weights) != len(biases):
         raise ValueError(f"linear_layer: {len(weights)} rows of weights but {len(biases)} biases")
     hs, shared = _numbers(_LINEAR, tuple(inputs))
+    n = len(shared)
+    forward, check = _LINEAR.forward, _LINEAR.check
     out = []
     for w, b in zip(weights, biases, strict=True):
-        if len(w) != len(shared):
-            raise ValueError(f"linear: {len(w)} weights but {len(shared)} inputs")
-        ws, own = _numbers(_LINEAR, (*w, b))
-        out.append(_evaluate(_LINEAR, [*ws[:-1], *hs, ws[-1]], (*own[:-1], *shared, own[-1])))
+        if len(w) != n:
+            raise ValueError(f"linear: {len(w)} weights but {n} inputs")
+        ws = [a.data if isinstance(a, Value) else a for a in w]
+        bd = b.data if isinstance(b, Value) else b
+        if bd.__class__ not in _NUMBERS or not _NUMBERS.issuperset(map(type, ws)):
+            (*ws, bd), (*w, b) = _real_arguments(_LINEAR, (*w, b), [*ws, bd])
+        if check is not None:
+            check(*ws, *hs, bd)
+        try:
+            data = forward(FLOAT, *ws, *hs, bd)
+            if data.__class__ is not float:  # ints only: their sum may not fit a float
+                data = float(data)
+        except OverflowError:  # only huge ints get here (see _evaluate)
+            raise _too_large(_LINEAR, *ws, *hs, bd) from None
+        args = (*w, *shared, b)  # with no inputs only b: one argument, stored as _new does
+        out.append(_node(_LINEAR, data, args, _MANY) if n else _new(_LINEAR, data, args))
     return out
 
 
@@ -901,6 +933,7 @@ _GRAPH_READS = _codes(
     _unary,
     _binary,
     _numbers,
+    linear_layer,
     *(getattr(Value, f"__{name}__") for name in (*_ARITHMETIC, "pow", "rpow", "neg", "abs")),
     *(getattr(Value, f"__{name}__") for name in ("lt", "le", "gt", "ge", "float")),
 )

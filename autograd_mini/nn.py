@@ -204,18 +204,21 @@ def _check_size(what: str, n: object) -> int:
     return n
 
 
-def _as_inputs(x: Sequence[Operand] | Operand, nin: int, who: str) -> Sequence[Operand]:
-    """The inputs as a sequence: a list, a tuple, any iterable (a NumPy row) or one number."""
+def _as_inputs(
+    x: Sequence[Operand] | Operand, nin: int, who: Callable[[], str]
+) -> Sequence[Operand]:
+    """The inputs as a sequence: a list, a tuple, any iterable (a NumPy row) or one number.
+    ``who()`` names the caller in an error (formatted only then, not on every call)."""
     if isinstance(x, Value):
         x = [x]
     elif isinstance(x, numbers.Real) and not isinstance(x, bool):
         x = [float(x)]
     elif isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
-        raise TypeError(f"{who} takes a list of {nin} numbers or Values, got {type(x).__name__}")
+        raise TypeError(f"{who()} takes a list of {nin} numbers or Values, got {type(x).__name__}")
     elif not isinstance(x, Sequence):
         x = list(x)
     if len(x) != nin:
-        raise ValueError(f"{who} takes {nin} inputs, got {len(x)}")
+        raise ValueError(f"{who()} takes {nin} inputs, got {len(x)}")
     return x
 
 
@@ -320,7 +323,7 @@ class Neuron(Module):
         self._ids.append(id(p))
 
     def __call__(self, x: Sequence[Operand] | Operand, expand: bool | None = None) -> Value:
-        x = _as_inputs(x, len(self.w), repr(self))
+        x = _as_inputs(x, len(self.w), self.__repr__)
         return self._forward(x, self.expand if expand is None else expand)
 
     def _forward(self, x: Sequence[Operand], expand: bool) -> Value:
@@ -420,7 +423,7 @@ class Layer(Module):
     def __call__(
         self, x: Sequence[Operand] | Operand, expand: bool | None = None
     ) -> Value | list[Value]:
-        out = self._forward(_as_inputs(x, self.nin, repr(self)), expand)
+        out = self._forward(_as_inputs(x, self.nin, self.__repr__), expand)
         return out[0] if len(out) == 1 else out
 
     def _forward(self, x: Sequence[Operand], expand: bool | None) -> list[Value]:
@@ -496,10 +499,13 @@ class MLP(Module):
     def nouts(self) -> list[int]:
         return [layer.nout for layer in self.layers]
 
+    def _name(self) -> str:
+        return f"MLP({self.nin}, {self.nouts})"
+
     def __call__(
         self, x: Sequence[Operand] | Operand, expand: bool | None = None
     ) -> Value | list[Value]:
-        h: Sequence[Operand] = _as_inputs(x, self.nin, f"MLP({self.nin}, {self.nouts})")
+        h: Sequence[Operand] = _as_inputs(x, self.nin, self._name)
         out: list[Value] = []
         for layer in self.layers:
             out = layer._forward(h, expand)

@@ -18,8 +18,10 @@ returned as trained.
 With ``compiled=True`` the loss is traced once by :func:`autograd_mini.compiled.compile_loss`
 and replayed over each whole batch (the NumPy fast path); the updates are the same. While it
 trains, the parameters are held in one NumPy array and updated there (SGD and Adam, by the
-same rules elementwise); they are written back to the Values (``.data``, and ``.grad`` with
-the last batch's gradient) when :func:`fit` returns or stops.
+same rules elementwise) when the optimizer holds exactly the model's parameters in the
+model's order; they are written back to the Values (``.data``, and ``.grad`` with the last
+batch's gradient) when :func:`fit` returns or stops. Any other optimizer (some of the
+parameters, another order) updates its own from the Values' ``.grad``, as in eager mode.
 """
 
 from __future__ import annotations
@@ -191,47 +193,163 @@ class _Accuracy:
         return value
 
 
-# A batch step: (batch xs, batch ys) -> (mean loss, float outputs, a function that fills
-# every parameter's grad with ∂L/∂p; called only once the loss is known to be finite).
-Step = Callable[[list[Any], list[Any]], tuple[float, list[FloatOutput], Callable[[], None]]]
-
-
 Penalty = Callable[[list[Value]], Value]
 
 
-def _eager_step(model: Model, loss: LossFn, penalty: Penalty | None) -> Step:
-    params = model.parameters()
+class _Batches(Protocol):
+    """One way of running fit's batches (eager, compiled, compiled with the parameters in
+    one array): for each batch :func:`_train` calls ``loss``, then — once the loss is known
+    to be finite — ``accept``, then ``update``, then ``outputs`` if the meter wants them;
+    ``close`` when training returns or stops."""
 
-    def step(bx: list[Any], by: list[Any]) -> tuple[float, list[FloatOutput], Callable[[], None]]:
-        outs = [model(x) for x in bx]
-        total = losses.mean([loss(o, t) for o, t in zip(outs, by, strict=True)])
-        if penalty is not None:
-            total = total + penalty(params)
-        return total.data, [_floats(o) for o in outs], total.backward
+    def loss(self, lo: int, idx: list[int]) -> float:
+        """The batch's objective on the samples ``idx`` (the batch starting at ``lo`` of
+        the epoch's order); its gradients are computed here or in ``accept``."""
 
-    return step
+    def accept(self) -> None:
+        """Make the batch's gradients the ones the update uses."""
+
+    def update(self) -> tuple[str, float] | None:
+        """One optimizer step; (label, value) of a parameter it made non-finite, else None."""
+
+    def outputs(self) -> tuple[Sequence[FloatOutput], Sequence[Any]]:
+        """The batch's float outputs and targets, for the accuracy meter."""
+
+    def close(self) -> None:
+        """Training returned or stopped."""
 
 
-def _compiled_step(
-    model: Model, loss: LossFn, xs: Sequence[Any], ys: Sequence[Any], penalty: Penalty | None
-) -> Step:
-    from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
-        compile_loss,  # the NumPy batch path
-    )
+class _ValueBatches:
+    """Batches whose gradients land in the parameters' ``.grad``: eager (the loss graph of
+    the batch, ``backward()``) or compiled (``compile_loss`` replayed on the batch)."""
 
-    compiled = compile_loss(model, loss, xs[0], ys[0], penalty=penalty)
-    params = model.parameters()
+    def __init__(
+        self,
+        model: Model,
+        loss: LossFn,
+        xs: Sequence[Any],
+        ys: Sequence[Any],
+        penalty: Penalty | None,
+        opt: Optimizer,
+        compiled: bool,
+    ) -> None:
+        self.model, self.loss_fn, self.xs, self.ys, self.penalty = model, loss, xs, ys, penalty
+        self.opt, self.params = opt, model.parameters()
+        self.compiled: Any = None
+        if compiled:
+            from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
+                compile_loss,  # the NumPy batch path
+            )
 
-    def step(bx: list[Any], by: list[Any]) -> tuple[float, list[FloatOutput], Callable[[], None]]:
-        result = compiled(bx, by)
+            self.compiled = compile_loss(model, loss, xs[0], ys[0], penalty=penalty)
+        self.fill: Callable[[], None] = _nothing
+        self.outs: Sequence[FloatOutput] = []
+        self.by: list[Any] = []
 
-        def fill() -> None:
-            for p, g in zip(params, result.grads, strict=True):
-                p.grad = float(g)
+    def loss(self, lo: int, idx: list[int]) -> float:
+        bx = [self.xs[i] for i in idx]
+        self.by = [self.ys[i] for i in idx]
+        self.opt.zero_grad()
+        if self.compiled is not None:
+            result = self.compiled(bx, self.by)
+            self.outs, grads = list(result.outputs), result.grads
+            self.fill = lambda: _set_grads(self.params, grads)
+            return float(result.loss)
+        outs = [self.model(x) for x in bx]
+        total = losses.mean([self.loss_fn(o, t) for o, t in zip(outs, self.by, strict=True)])
+        if self.penalty is not None:
+            total = total + self.penalty(self.params)
+        self.outs, self.fill = [_floats(o) for o in outs], total.backward
+        return total.data
 
-        return float(result.loss), list(result.outputs), fill
+    def accept(self) -> None:
+        self.fill()
 
-    return step
+    def update(self) -> tuple[str, float] | None:
+        self.opt.step()
+        return _non_finite(self.params)
+
+    def outputs(self) -> tuple[Sequence[FloatOutput], Sequence[Any]]:
+        return self.outs, self.by
+
+    def close(self) -> None:
+        pass
+
+
+def _nothing() -> None:
+    pass
+
+
+def _set_grads(params: list[Value], grads: Any) -> None:
+    for p, g in zip(params, grads, strict=True):
+        p.grad = float(g)
+
+
+class _VectorBatches:
+    """fit(compiled=True) with the parameters in one array while it trains: the batches
+    are prepared once when they are the same every epoch, the optimizer updates the array,
+    and ``close`` writes it back to the Values (``.data``, and ``.grad`` with the last
+    completed batch's gradient)."""
+
+    def __init__(
+        self,
+        model: Model,
+        loss: LossFn,
+        xs: Sequence[Any],
+        ys: Sequence[Any],
+        penalty: Penalty | None,
+        opt: Optimizer,
+        fixed: bool,
+    ) -> None:
+        import numpy as np
+
+        from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
+            compile_loss,
+        )
+
+        self.np, self.ys, self.opt, self.fixed = np, ys, opt, fixed
+        self.compiled = compile_loss(model, loss, xs[0], ys[0], penalty=penalty)
+        self.params = model.parameters()
+        self.vec = np.array([p.data for p in self.params], dtype=np.float64)
+        self.whole = self.compiled.prepare(xs, ys)
+        self.prepared: dict[int, Any] = {}
+        self.last: Any = None  # the gradient of the last completed batch
+        self.result: Any = None
+        self.batch: Any = None
+
+    def loss(self, lo: int, idx: list[int]) -> float:
+        batch = self.prepared.get(lo) if self.fixed else None
+        if batch is None:
+            if self.fixed and len(idx) == len(self.ys):
+                batch = self.whole
+            else:
+                batch = self.compiled.prepare(self.whole.xs[idx], [self.ys[i] for i in idx])
+            if self.fixed:
+                self.prepared[lo] = batch
+        self.batch, self.last = batch, None
+        self.result = self.compiled.run(self.vec, batch)
+        return float(self.result.loss)
+
+    def accept(self) -> None:
+        self.last = self.result.grads
+
+    def update(self) -> tuple[str, float] | None:
+        np, vec = self.np, self.vec
+        self.opt.step_vector(vec, self.last, np)
+        if np.isfinite(vec).all():
+            return None
+        i = int(np.argmin(np.isfinite(vec)))
+        return (self.params[i].label or f"#{i}", float(vec[i]))
+
+    def outputs(self) -> tuple[Sequence[FloatOutput], Sequence[Any]]:
+        out = self.result.outputs
+        return (out[0].tolist() if self.compiled.single else out.T.tolist()), self.batch.ys
+
+    def close(self) -> None:
+        grads = [0.0] * len(self.params) if self.last is None else self.last.tolist()
+        for p, v, g in zip(self.params, self.vec.tolist(), grads, strict=True):
+            p.data, p.grad = v, g
+        self.opt.end_vector()
 
 
 def _progress_bar(epochs: int, enabled: bool) -> Any:
@@ -295,45 +413,65 @@ def fit(
         raise TypeError(f"fit: penalty must be a function of the parameters, got {penalty!r}")
     if schedule is not None and not callable(schedule):
         raise TypeError(f"fit: schedule must be a function of the step, got {schedule!r}")
-    if compiled and opt.vectorized:
-        return _fit_vector(
-            model, xs, ys, loss_fn, known, opt, epochs, size, progress, shuffle, seed, accuracy,
-            penalty, schedule,
-        )  # fmt: skip
-    if compiled:
-        step = _compiled_step(model, loss_fn, xs, ys, penalty)
+    fixed = not (shuffle and size < n)  # the same batches, in the same order, every epoch
+    batches: _Batches
+    if compiled and opt.vectorized and _holds_exactly(opt, model.parameters()):
+        batches = _VectorBatches(model, loss_fn, xs, ys, penalty, opt, fixed)
     else:
-        step = _eager_step(model, loss_fn, penalty)
-    params = model.parameters()
+        batches = _ValueBatches(model, loss_fn, xs, ys, penalty, opt, compiled)
+    meter = _Accuracy(accuracy, known)
+    return _train(batches, n, size, epochs, opt, fixed, seed, meter, schedule, progress)
+
+
+def _holds_exactly(opt: Optimizer, params: list[Value]) -> bool:
+    """Whether ``opt`` updates exactly ``params``, the same Values in the same order (the
+    condition for holding them in one array: an optimizer of some of them updates those)."""
+    return len(opt.params) == len(params) and all(
+        a is b for a, b in zip(opt.params, params, strict=True)
+    )
+
+
+def _train(
+    batches: _Batches,
+    n: int,
+    size: int,
+    epochs: int,
+    opt: Optimizer,
+    fixed: bool,
+    seed: int,
+    meter: _Accuracy,
+    schedule: Callable[[int], float] | None,
+    progress: bool,
+) -> History:
+    """fit's loop: epochs of batches in the order of ``random.Random(seed)`` (reshuffled
+    each epoch unless ``fixed``), the divergence checks, the schedule, the history."""
     rng = random.Random(seed)
     order = list(range(n))
     history = History()
-    meter = _Accuracy(accuracy, known)
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(1, epochs + 1):
             start = time.perf_counter()
-            if shuffle and size < n:
+            if not fixed:
                 rng.shuffle(order)
             total = 0.0
             for b, lo in enumerate(range(0, n, size), 1):
-                bx = [xs[i] for i in order[lo : lo + size]]
-                by = [ys[i] for i in order[lo : lo + size]]
-                opt.zero_grad()
-                value, outputs, fill_grads = step(bx, by)
+                idx = order[lo : lo + size]
+                value = batches.loss(lo, idx)
                 if not math.isfinite(value):
                     raise TrainingDivergedError(value, epoch, b, opt.lr, history)
-                fill_grads()
+                batches.accept()
                 if schedule is not None:
                     opt.lr = _learning_rate(schedule, opt.steps)
-                opt.step()
-                bad = _non_finite(params)
+                bad = batches.update()
                 if bad is not None:
                     raise TrainingDivergedError(value, epoch, b, opt.lr, history, bad)
-                total += value * len(bx)
-                meter.add(outputs, by)
+                total += value * len(idx)
+                if meter.wants_outputs:
+                    meter.add(*batches.outputs())
             _record(history, total / n, meter.take(), time.perf_counter() - start, bar)
     finally:
+        batches.close()
         if bar is not None:
             bar.close()
     return history
@@ -344,86 +482,6 @@ def _learning_rate(schedule: Callable[[int], float], k: int) -> float:
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
         raise ValueError(f"fit: schedule({k}) must be a positive number, got {lr!r}")
     return float(lr)
-
-
-def _fit_vector(
-    model: Model,
-    xs: Sequence[Any],
-    ys: Sequence[Any],
-    loss_fn: LossFn,
-    known: losses.Loss | None,
-    opt: Optimizer,
-    epochs: int,
-    size: int,
-    progress: bool,
-    shuffle: bool,
-    seed: int,
-    accuracy: AccuracyFn | str | None,
-    penalty: Penalty | None,
-    schedule: Callable[[int], float] | None,
-) -> History:
-    """fit(compiled=True) with the parameters in one array during training (see fit)."""
-    import numpy as np
-
-    from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
-        compile_loss,
-    )
-
-    compiled = compile_loss(model, loss_fn, xs[0], ys[0], penalty=penalty)
-    params = model.parameters()
-    vec = np.array([p.data for p in params], dtype=np.float64)
-    last: Any = None  # the gradient of the last completed batch
-    n = len(xs)
-    whole = compiled.prepare(xs, ys)
-    fixed = not (shuffle and size < n)  # the same batches every epoch: prepared once
-    prepared: dict[int, Any] = {}
-    rng = random.Random(seed)
-    order = list(range(n))
-    history = History()
-    meter = _Accuracy(accuracy, known)
-    bar = _progress_bar(epochs, progress)
-    try:
-        for epoch in range(1, epochs + 1):
-            start = time.perf_counter()
-            if not fixed:
-                rng.shuffle(order)
-            total = 0.0
-            for b, lo in enumerate(range(0, n, size), 1):
-                batch = prepared.get(lo) if fixed else None
-                if batch is None:
-                    if size == n and fixed:
-                        batch = whole
-                    else:
-                        idx = order[lo : lo + size]
-                        batch = compiled.prepare(whole.xs[idx], [ys[i] for i in idx])
-                    if fixed:
-                        prepared[lo] = batch
-                last = None
-                result = compiled.run(vec, batch)
-                value = result.loss
-                if not math.isfinite(value):
-                    raise TrainingDivergedError(value, epoch, b, opt.lr, history)
-                last = result.grads
-                if schedule is not None:
-                    opt.lr = _learning_rate(schedule, opt.steps)
-                opt.step_vector(vec, last, np)
-                if not np.isfinite(vec).all():
-                    i = int(np.argmin(np.isfinite(vec)))
-                    bad = (params[i].label or f"#{i}", float(vec[i]))
-                    raise TrainingDivergedError(value, epoch, b, opt.lr, history, bad)
-                total += value * len(batch.xs)
-                if meter.wants_outputs:
-                    out = result.outputs
-                    meter.add(out[0].tolist() if compiled.single else out.T.tolist(), batch.ys)
-            _record(history, total / n, meter.take(), time.perf_counter() - start, bar)
-    finally:
-        grads = [0.0] * len(params) if last is None else last.tolist()
-        for p, v, g in zip(params, vec.tolist(), grads, strict=True):
-            p.data, p.grad = v, g
-        opt.end_vector()
-        if bar is not None:
-            bar.close()
-    return history
 
 
 def _non_finite(params: list[Value]) -> tuple[str, float] | None:

@@ -1,10 +1,13 @@
 """Shared test settings: hypothesis is derandomized and bounded so CI is deterministic."""
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from autograd_mini.ops import OPS
 
 settings.register_profile(
     "ci",
@@ -14,6 +17,17 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def the_op_table_as_shipped() -> Iterator[None]:
+    """Ops a test makes with ``ops.define`` leave the table when it ends, so every test
+    sees the table as shipped plus its own ops (the CLI, ``check_op`` and the catalogue
+    list the whole table)."""
+    before = dict(OPS)
+    yield
+    OPS.clear()
+    OPS.update(before)
 
 
 @pytest.fixture

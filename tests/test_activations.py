@@ -73,7 +73,7 @@ def test_unknown_activation_names_the_known_ones() -> None:
         MLP(2, [3, 1], activation="swish")
 
 
-def test_register_refuses_a_taken_name_an_unknown_op_and_a_taken_torch_class() -> None:
+def test_register_refuses_a_taken_name_an_unknown_op_a_wrong_arity_a_taken_torch_class() -> None:
     with pytest.raises(ValueError, match="'relu' is already registered"):
         register(Activation("relu", "relu", "ReLU", None, he))
     with pytest.raises(ValueError, match="names op 'swish', which is not in the op table"):
@@ -82,7 +82,11 @@ def test_register_refuses_a_taken_name_an_unknown_op_and_a_taken_torch_class() -
         register(Activation("tanh2", "tanh", "Tanh2", "Tanh", xavier))
     with pytest.raises(TypeError, match="expected an Activation, got str"):
         register("relu")  # type: ignore[arg-type]
-    assert "swish" not in activations.REGISTRY and "tanh2" not in activations.REGISTRY
+    with pytest.raises(ValueError, match=r"op 'mul' to u and 0 constant\(s\), but mul takes 2"):
+        register(Activation("times", "mul", "Times", None, he))
+    with pytest.raises(ValueError, match=r"op 'relu' to u and 1 constant\(s\), but relu takes 1"):
+        register(Activation("relu2", "relu", "ReLU2", None, he, args=(2.0,)))
+    assert not {"swish", "tanh2", "times", "relu2"} & set(activations.REGISTRY)
 
 
 def test_a_new_activation_is_one_record(

@@ -113,3 +113,33 @@ class TestFloor:
         assert u.data == 0.5 + 2.0 * -3.0 + 4.0 * 1.5
         floor.backward(floor.relu(u) * 2.0)
         assert (w.grad, h.grad, b.grad) == (2.0 * -3.0, 2.0 * 2.0, 2.0)
+
+
+class TestProfileStep:
+    """profile_step.py's split of backward(): the sweep is a later backward() from the same
+    root (its cached order), and that pass leaves the step's own gradients."""
+
+    def test_a_later_backward_from_the_root_gives_the_same_gradients(self) -> None:
+        pytest.importorskip("numpy")  # profile_step also profiles the compiled path
+        import profile_step
+        from workloads import moons, nn_model
+
+        xs, ys = moons(20)
+        model = nn_model()
+        total = profile_step.forward(model, xs, ys)
+        total.backward()
+        first = [p.grad for p in model.parameters()]
+        for _ in range(3):
+            for p in model.parameters():
+                p.grad = 0.0
+            total.backward()
+        assert [p.grad for p in model.parameters()] == first
+        assert any(g != 0.0 for g in first)
+
+    def test_phases_are_positive_times(self) -> None:
+        pytest.importorskip("numpy")
+        import profile_step
+
+        split = profile_step.phases(expand=False, steps=1)
+        assert set(split) == {"forward", "sort", "sweep"}
+        assert split["forward"] > 0 and split["sweep"] > 0

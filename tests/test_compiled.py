@@ -20,7 +20,7 @@ from autograd_mini.compiled import (  # noqa: E402
     compile_fn,
     compile_loss,
 )
-from autograd_mini.engine import add_n, linear, logsumexp  # noqa: E402
+from autograd_mini.engine import add_n, linear, linear_layer, logsumexp  # noqa: E402
 from autograd_mini.nn import MLP  # noqa: E402
 
 LossFn = Callable[[Any, Any], Value]
@@ -161,6 +161,27 @@ def test_compile_fn_matches_eager_gradients() -> None:
         assert result.input_grads[n].tolist() == pytest.approx([x.grad, y.grad], rel=1e-12)
         grads = [grads[0] + a.grad / 3, grads[1] + b.grad / 3]
     assert result.grads == pytest.approx(grads, rel=1e-12)
+
+
+def test_linear_layer_with_computed_weights_and_inputs_compiles() -> None:
+    """linear_layer reads the numbers of its weights as well as of its inputs: a weight that
+    is a node of the trace (here w·x) is read for the graph, not refused."""
+    w, b = Value(0.5), Value(-0.25)
+
+    def f(x: Value, y: Value) -> Value:
+        rows = [[w * x, y], [y, 2.0]]
+        (u, v) = linear_layer(rows, [x, y * y], [b, 1.0])
+        return u * v
+
+    compiled = compile_fn(f, [w, b], [0.0, 0.0])
+    points = [[0.5, 1.0], [-1.0, 2.0], [2.0, -0.5]]
+    result = compiled(points)
+    for n, (x0, y0) in enumerate(points):
+        x, y = Value(x0), Value(y0)
+        out = f(x, y)
+        out.backward()
+        assert result.values[n, 0] == pytest.approx(out.data, rel=1e-13)
+        assert result.input_grads[n].tolist() == pytest.approx([x.grad, y.grad], rel=1e-12)
 
 
 def test_targets_may_change_the_loss_structure() -> None:

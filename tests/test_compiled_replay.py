@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from autograd_mini import Value, losses  # noqa: E402
 from autograd_mini.compiled import DataDependenceError, compile_fn, compile_loss  # noqa: E402
 from autograd_mini.engine import add_n, apply  # noqa: E402
 from autograd_mini.nn import MLP  # noqa: E402
-from autograd_mini.ops import OPS, Op, define  # noqa: E402
+from autograd_mini.ops import Op, define  # noqa: E402
 
 CALLS = {"fixed": 0, "computed": 0}
 
@@ -37,27 +36,22 @@ def _computed_partials(m: Any, out: Any, x: Any) -> tuple[Any, ...]:
 
 
 @pytest.fixture
-def counted_ops() -> Iterator[tuple[Op, Op]]:
-    """Two ops whose partials rules count their calls (taken out of the table after)."""
-    before = dict(OPS)
-    try:
-        yield (
-            define(
-                "replay_test_fixed",
-                forward=lambda m, x, y: 2.0 * x + 0.5 * y * y,
-                partials=_fixed_partials,
-                formula="2x + y²/2: ∂/∂x = 2, ∂/∂y = y",
-            ),
-            define(
-                "replay_test_computed",
-                forward=lambda m, x: m.sin(x),
-                partials=_computed_partials,
-                formula="sin x: ∂/∂x = cos x",
-            ),
-        )
-    finally:
-        OPS.clear()
-        OPS.update(before)
+def counted_ops() -> tuple[Op, Op]:
+    """Two ops whose partials rules count their calls (conftest takes them out of the table)."""
+    return (
+        define(
+            "replay_test_fixed",
+            forward=lambda m, x, y: 2.0 * x + 0.5 * y * y,
+            partials=_fixed_partials,
+            formula="2x + y²/2: ∂/∂x = 2, ∂/∂y = y",
+        ),
+        define(
+            "replay_test_computed",
+            forward=lambda m, x: m.sin(x),
+            partials=_computed_partials,
+            formula="sin x: ∂/∂x = cos x",
+        ),
+    )
 
 
 def eager_grads(f: Any, point: list[float]) -> tuple[float, list[float]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -242,10 +242,10 @@ def hessian_rows_without_numpy(f: Callable[..., Value], xs: Sequence[float]) -> 
 
 
 @pytest.fixture
-def soft_square() -> Iterator[Op]:
+def soft_square() -> Op:
     """A user op: its second order comes from its partials rule alone, on Duals as on Values
-    (removed from the table afterwards, so other tests see the table as shipped)."""
-    op = define(
+    (conftest takes it out of the table afterwards)."""
+    return define(
         "soft_square_for_test_dual",
         forward=lambda m, x, y: m.log1p(x * x) * m.exp(-y) + m.where(x > 0, x, 0.5 * x),
         partials=lambda m, out, x, y: (
@@ -254,8 +254,6 @@ def soft_square() -> Iterator[Op]:
         ),
         formula="log(1 + x²)·e^(−y) + leaky(x)",
     )
-    yield op
-    del OPS[op.name]
 
 
 def test_a_user_op_from_define(soft_square: Op) -> None:

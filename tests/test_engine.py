@@ -1,6 +1,7 @@
 """The Value contract: construction, operators, backward, no_grad, errors."""
 
 import math
+import re
 import sys
 from fractions import Fraction
 
@@ -446,3 +447,68 @@ def test_linear_layer_says_what_is_wrong_with_its_input() -> None:
         linear_layer([[1.0]], ["x"], [0.0])
     with pytest.raises(TypeError, match="got bool"):
         linear_layer([[True]], [1.0], [0.0])
+
+
+@pytest.mark.parametrize("where", ["weight", "bias"])
+@pytest.mark.parametrize("data", [Fraction(1, 3), 7, True, "x", 10**400])
+def test_linear_layer_treats_data_set_by_hand_as_linear_does(where: str, data: object) -> None:
+    """A weight or bias whose ``.data`` was set by hand (not a float) takes linear's checked
+    path: other reals become floats, the same node and number; anything else, the same error."""
+    rows = [[Value(0.5), Value(-1.25)], [Value(2.0), Value(0.75)]]
+    biases = [Value(0.1), Value(-2.0)]
+    (rows[1][0] if where == "weight" else biases[1]).data = data  # type: ignore[assignment]
+    h = [Value(1.5), 3]
+    try:
+        alone = [linear(w, h, b) for w, b in zip(rows, biases, strict=True)]
+    except (TypeError, OverflowError) as error:
+        with pytest.raises(type(error), match=f"^{re.escape(str(error))}$"):
+            linear_layer(rows, h, biases)
+        return
+    layer = linear_layer(rows, h, biases)
+    assert [u.data for u in layer] == [u.data for u in alone]
+    assert [type(u.data) for u in layer] == [float, float]
+    assert [u.args for u in layer] == [u.args for u in alone]
+
+
+@pytest.mark.parametrize(
+    ("w", "h", "b"),
+    [
+        ([10**200], [10**200], 0),  # ints whose product does not fit a float
+        ([2], [3], 10**400),  # an int bias beyond the float range
+        ([2, 3], [4, 5], 1),  # ints that fit: an exact int sum, then a float
+        ([], [], Value(0.5)),  # no inputs: a node of one argument, as linear makes it
+    ],
+    ids=["int product too large", "int bias too large", "ints that fit", "no inputs"],
+)
+def test_linear_layer_on_plain_ints_is_linear(w: list[int], h: list[int], b: object) -> None:
+    try:
+        alone = linear(w, h, b)  # type: ignore[arg-type]
+    except OverflowError as error:
+        with pytest.raises(OverflowError, match=f"^{re.escape(str(error))}$"):
+            linear_layer([w], h, [b])  # type: ignore[list-item]
+        return
+    (u,) = linear_layer([w], h, [b])  # type: ignore[list-item]
+    assert (u.data, type(u.data), u.args, u.parents) == (
+        alone.data,
+        float,
+        alone.args,
+        alone.parents,
+    )
+    assert u._y is alone._y  # stored alike: inline for one argument, a tuple for more
+
+
+def test_unary_is_apply_with_the_op_checked_once() -> None:
+    from autograd_mini.engine import apply, unary
+    from autograd_mini.ops import OPS
+
+    relu, tanh = unary(OPS["relu"]), unary(OPS["tanh"])
+    x = Value(-0.5)
+    assert (relu.__name__, tanh(x).data, tanh(x).op) == ("relu", math.tanh(-0.5), "tanh")
+    assert relu(x).args == apply(OPS["relu"], x).args == (x,)
+    assert relu(2).data == 2.0 and relu(2).args == (2.0,)  # a plain number: apply's path
+    with pytest.raises(TypeError, match="unary: expected an Op"):
+        unary("relu")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="mul: takes 2 arguments, got 1"):
+        unary(OPS["mul"])
+    with pytest.raises(TypeError, match="relu: arguments must be Values or real numbers, got str"):
+        relu("x")  # type: ignore[arg-type]

@@ -8,8 +8,6 @@ bit, whatever mixes of Values and constants (and repeated Values) the arguments 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,9 +69,9 @@ def test_a_layer_backward_equals_the_rule() -> None:
 
 
 @pytest.fixture
-def user_ops() -> Iterator[dict[str, ops.Op]]:
-    """Variadic user ops of each kind of shortcut (removed from the table afterwards)."""
-    made = {
+def user_ops() -> dict[str, ops.Op]:
+    """Variadic user ops of each kind of shortcut (conftest takes them out of the table)."""
+    return {
         "pairs": ops.define(
             "zz_pairs_test",
             forward=lambda m, *xs: xs[0] * xs[2] + xs[1] * xs[3] + 3.0 * xs[4],
@@ -93,9 +91,6 @@ def user_ops() -> Iterator[dict[str, ops.Op]]:
             formula="x₀x₁x₂",
         ),
     }
-    yield made
-    for op in made.values():
-        del ops.OPS[op.name]
 
 
 @pytest.mark.parametrize("kind", ["pairs", "constants", "computed"])

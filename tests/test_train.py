@@ -498,6 +498,34 @@ def test_compiled_fit_with_penalty_and_schedule_equals_eager_after_100_steps(opt
         assert isinstance(o_c.m, list) and o_c.m == pytest.approx(o_e.m, rel=1e-6, abs=1e-9)
 
 
+@pytest.mark.parametrize("opt", ["sgd", "momentum", "adam"])
+def test_compiled_fit_with_an_optimizer_of_some_parameters_updates_only_those(opt: str) -> None:
+    """An optimizer of the first layer's parameters only: fit(compiled=True) trains as eager
+    fit does — the other parameters keep their values — and the optimizer's state has one
+    entry per parameter it holds (the parameters are then not held in one array)."""
+    pytest.importorskip("numpy")
+    xs, ys = datasets.moons(20)
+    runs = []
+    for compiled in (False, True):
+        model = MLP(2, [4, 1], seed=3)
+        first, rest = model.layers[0].parameters(), model.layers[1].parameters()
+        before = [p.data for p in rest]
+        if opt == "adam":
+            optim: Any = Adam(first, lr=0.05)
+        else:
+            optim = SGD(first, lr=0.5, momentum=0.9 if opt == "momentum" else 0.0)
+        h = fit(model, xs, ys, loss="hinge", optimizer=optim, epochs=5, progress=False,
+                compiled=compiled)  # fmt: skip
+        assert [p.data for p in rest] == before
+        if opt == "momentum":
+            assert len(optim.buffers) == len(first)
+        runs.append((h.loss, [p.data for p in first]))
+    (eager_loss, eager_w), (fast_loss, fast_w) = runs
+    assert eager_w != [p.data for p in MLP(2, [4, 1], seed=3).layers[0].parameters()]
+    assert fast_loss == pytest.approx(eager_loss, rel=1e-12)
+    assert fast_w == pytest.approx(eager_w, rel=1e-12)
+
+
 def test_penalty_is_part_of_the_reported_loss() -> None:
     xs, ys = [[0.5, -0.5]], [1.0]
     a, b = MLP(2, [1], seed=0), MLP(2, [1], seed=0)

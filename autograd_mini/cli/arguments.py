@@ -8,12 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from autograd_mini import i18n
 from autograd_mini.cli.output import UsageError
 
 __all__ = [
     "bounded",
     "dataset_names",
     "hidden_sizes",
+    "lang_option",
     "out_option",
     "printable_name",
     "seed_type",
@@ -64,6 +66,16 @@ def dataset_names() -> tuple[str, ...]:
 def out_option(p: argparse.ArgumentParser) -> None:
     """The ``--out`` folder option."""
     p.add_argument("--out", default="out", help="output folder (default: out)")
+
+
+def lang_option(p: argparse.ArgumentParser, what: str = "the text") -> None:
+    """The ``--lang`` option: English (the default) or Japanese, the chapter's terms."""
+    p.add_argument(
+        "--lang",
+        choices=i18n.LANGUAGES,
+        default="en",
+        help=f"language of {what}: en (default) or ja, the chapter's Japanese terms",
+    )
 
 
 def printable_name(text: str, option: str) -> str:

@@ -11,7 +11,7 @@ import os
 import time
 
 from autograd_mini import i18n
-from autograd_mini.cli.arguments import bounded, out_option
+from autograd_mini.cli.arguments import bounded, lang_option, out_option
 from autograd_mini.cli.output import prepare_out
 from autograd_mini.cli.page import index_html
 from autograd_mini.experiments import Report
@@ -28,12 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--epochs", type=bounded(int, 1, 10_000), default=40, help="training epochs (default: 40)"
     )
-    p.add_argument(
-        "--lang",
-        choices=i18n.LANGUAGES,
-        default="en",
-        help="language of the walkthrough, vanishing and the page: en (default) or ja",
-    )
+    lang_option(p, "the walkthrough, vanishing and the page")
     out_option(p)
 
 

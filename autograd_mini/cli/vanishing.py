@@ -10,7 +10,7 @@ import json
 import math
 
 from autograd_mini import i18n
-from autograd_mini.cli.arguments import bounded, out_option, seed_type
+from autograd_mini.cli.arguments import bounded, lang_option, out_option, seed_type
 from autograd_mini.cli.output import missing_dependency, prepare_out
 from autograd_mini.experiments import (
     Report,
@@ -39,12 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="neurons per hidden layer (default: 8)",
     )
     p.add_argument("--seed", type=seed_type, default=0, help="seed (default: 0)")
-    p.add_argument(
-        "--lang",
-        choices=i18n.LANGUAGES,
-        default="en",
-        help="language of the text: en (default) or ja, the chapter's Japanese terms",
-    )
+    lang_option(p)
     out_option(p)
 
 

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Sequence
 
 from autograd_mini import chapter, i18n
-from autograd_mini.cli.arguments import bounded, out_option
+from autograd_mini.cli.arguments import bounded, lang_option, out_option
 from autograd_mini.cli.output import draw, prepare_out, stepper
 from autograd_mini.engine import Value, local_grads
 from autograd_mini.experiments import Report, fmt
@@ -46,12 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=0.001,
         help="ρ for the further steps (default: 0.001; the chapter's 0.01 overshoots here)",
     )
-    p.add_argument(
-        "--lang",
-        choices=i18n.LANGUAGES,
-        default="en",
-        help="language of the text: en (default) or ja, the chapter's Japanese terms",
-    )
+    lang_option(p)
     out_option(p)
 
 
