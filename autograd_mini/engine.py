@@ -484,7 +484,7 @@ def unary(op: Op) -> Callable[[Operand], Value]:
 def _general(op: Op, args: tuple[Operand, ...]) -> Value:
     """:func:`apply` for any arguments (checked by the caller: an Op, the right arity)."""
     xs, args = _numbers(op, args)
-    return _evaluate(op, xs, args)
+    return _evaluate(op, args, *xs)
 
 
 def _numbers(op: Op, args: tuple[Operand, ...]) -> tuple[list[float], tuple[Operand, ...]]:
@@ -495,7 +495,7 @@ def _numbers(op: Op, args: tuple[Operand, ...]) -> tuple[list[float], tuple[Oper
     return xs, args
 
 
-def _evaluate(op: Op, xs: list[float], args: tuple[Operand, ...]) -> Value:
+def _evaluate(op: Op, args: tuple[Operand, ...], *xs: float) -> Value:
     """The node of ``op`` at the checked numbers ``xs`` of ``args``: domain check, forward."""
     if op.check is not None:
         op.check(*xs)
@@ -547,7 +547,6 @@ def linear_layer(
         raise ValueError(f"linear_layer: {len(weights)} rows of weights but {len(biases)} biases")
     hs, shared = _numbers(_LINEAR, tuple(inputs))
     n = len(shared)
-    forward, check = _LINEAR.forward, _LINEAR.check
     out = []
     for w, b in zip(weights, biases, strict=True):
         if len(w) != n:
@@ -556,16 +555,7 @@ def linear_layer(
         bd = b.data if isinstance(b, Value) else b
         if bd.__class__ not in _NUMBERS or not _NUMBERS.issuperset(map(type, ws)):
             (*ws, bd), (*w, b) = _real_arguments(_LINEAR, (*w, b), [*ws, bd])
-        if check is not None:
-            check(*ws, *hs, bd)
-        try:
-            data = forward(FLOAT, *ws, *hs, bd)
-            if data.__class__ is not float:  # ints only: their sum may not fit a float
-                data = float(data)
-        except OverflowError:  # only huge ints get here (see _evaluate)
-            raise _too_large(_LINEAR, *ws, *hs, bd) from None
-        args = (*w, *shared, b)  # with no inputs only b: one argument, stored as _new does
-        out.append(_node(_LINEAR, data, args, _MANY) if n else _new(_LINEAR, data, args))
+        out.append(_evaluate(_LINEAR, (*w, *shared, b), *ws, *hs, bd))
     return out
 
 

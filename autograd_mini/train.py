@@ -221,7 +221,8 @@ class _Batches(Protocol):
 
 class _ValueBatches:
     """Batches whose gradients land in the parameters' ``.grad``: eager (the loss graph of
-    the batch, ``backward()``) or compiled (``compile_loss`` replayed on the batch)."""
+    the batch, ``backward()``) or ``compiled`` (a ``compile_loss`` replayed on the batch;
+    None for eager)."""
 
     def __init__(
         self,
@@ -231,17 +232,10 @@ class _ValueBatches:
         ys: Sequence[Any],
         penalty: Penalty | None,
         opt: Optimizer,
-        compiled: bool,
+        compiled: Any,
     ) -> None:
         self.model, self.loss_fn, self.xs, self.ys, self.penalty = model, loss, xs, ys, penalty
-        self.opt, self.params = opt, model.parameters()
-        self.compiled: Any = None
-        if compiled:
-            from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
-                compile_loss,  # the NumPy batch path
-            )
-
-            self.compiled = compile_loss(model, loss, xs[0], ys[0], penalty=penalty)
+        self.opt, self.params, self.compiled = opt, model.parameters(), compiled
         self.fill: Callable[[], None] = _nothing
         self.outs: Sequence[FloatOutput] = []
         self.by: list[Any] = []
@@ -292,24 +286,13 @@ class _VectorBatches:
     completed batch's gradient)."""
 
     def __init__(
-        self,
-        model: Model,
-        loss: LossFn,
-        xs: Sequence[Any],
-        ys: Sequence[Any],
-        penalty: Penalty | None,
-        opt: Optimizer,
-        fixed: bool,
-    ) -> None:
+        self, compiled: Any, params: list[Value], xs: Sequence[Any], ys: Sequence[Any],
+        opt: Optimizer, fixed: bool,
+    ) -> None:  # fmt: skip
         import numpy as np
 
-        from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
-            compile_loss,
-        )
-
         self.np, self.ys, self.opt, self.fixed = np, ys, opt, fixed
-        self.compiled = compile_loss(model, loss, xs[0], ys[0], penalty=penalty)
-        self.params = model.parameters()
+        self.compiled, self.params = compiled, params
         self.vec = np.array([p.data for p in self.params], dtype=np.float64)
         self.whole = self.compiled.prepare(xs, ys)
         self.prepared: dict[int, Any] = {}
@@ -414,11 +397,19 @@ def fit(
     if schedule is not None and not callable(schedule):
         raise TypeError(f"fit: schedule must be a function of the step, got {schedule!r}")
     fixed = not (shuffle and size < n)  # the same batches, in the same order, every epoch
+    traced: Any = None
+    if compiled:
+        from autograd_mini.compiled import (  # type: ignore[import-not-found,unused-ignore]
+            compile_loss,  # the NumPy batch path
+        )
+
+        traced = compile_loss(model, loss_fn, xs[0], ys[0], penalty=penalty)
+    params = model.parameters()
     batches: _Batches
-    if compiled and opt.vectorized and _holds_exactly(opt, model.parameters()):
-        batches = _VectorBatches(model, loss_fn, xs, ys, penalty, opt, fixed)
+    if compiled and opt.vectorized and _holds_exactly(opt, params):
+        batches = _VectorBatches(traced, params, xs, ys, opt, fixed)
     else:
-        batches = _ValueBatches(model, loss_fn, xs, ys, penalty, opt, compiled)
+        batches = _ValueBatches(model, loss_fn, xs, ys, penalty, opt, traced)
     meter = _Accuracy(accuracy, known)
     return _train(batches, n, size, epochs, opt, fixed, seed, meter, schedule, progress)
 
