@@ -31,6 +31,12 @@ from workloads import (
 
 Result = dict[str, Any]
 
+#: Untimed calls before the timed ones, the same for every engine of a workload: the
+#: batched moons and deep-MLP steps (PyTorch, mygrad, JAX) and ``fit(compiled=True)``'s
+#: epochs; the second-order calls. (The eager steps take one, as the workload's own
+#: ``micrograd_baseline`` does: each is 30 ms or more.)
+WARMUP, SECOND_WARMUP = 5, 3
+
 
 def timed(step: Callable[[int], Any], steps: int, warmup: int, gc_on: bool) -> float:
     """Seconds per call of ``step(k)`` (mean of ``steps`` calls after ``warmup``), with the
@@ -168,8 +174,8 @@ def compiled_fit(task: str, epochs: int) -> Any:
 
 def compiled(task: str, steps: int, gc_on: bool) -> Result:
     """``fit(compiled=True)`` (NumPy; parameters in one array while it trains): the mean
-    epoch time after 3 warm-up epochs, from its history."""
-    warmup = 3
+    epoch time after :data:`WARMUP` epochs, from its history."""
+    warmup = WARMUP
     gc.collect()
     if not gc_on:
         gc.disable()
@@ -225,7 +231,7 @@ def torch(task: str, steps: int, gc_on: bool) -> Result:
                 p -= lr * p.grad
         losses.append(loss.item())
 
-    seconds = timed(step, steps, 5, gc_on)
+    seconds = timed(step, steps, WARMUP, gc_on)
     return {"seconds": seconds, "first_loss": losses[0], "threads": t.get_num_threads()}
 
 
@@ -259,7 +265,7 @@ def mygrad(task: str, steps: int, gc_on: bool) -> Result:
             p.data -= lr * p.grad
         losses.append(float(loss.item()))
 
-    seconds = timed(step, steps, 5, gc_on)
+    seconds = timed(step, steps, WARMUP, gc_on)
     return {"seconds": seconds, "first_loss": losses[0]}
 
 
@@ -301,7 +307,7 @@ def jax(task: str, steps: int, gc_on: bool) -> Result:
         j.block_until_ready(state["params"])
         losses.append(float(loss))
 
-    seconds = timed(step, steps, 5, gc_on)
+    seconds = timed(step, steps, WARMUP, gc_on)
     return {"seconds": seconds, "first_loss": losses[0]}
 
 
@@ -342,10 +348,10 @@ def ours_second(kind: str, steps: int, gc_on: bool) -> Result:
     out: Result = {}
     if kind == "hvp":
         run = hvp(f)
-        seconds = timed(lambda k: out.update(r=run(w0, v)), steps, 1, gc_on)
+        seconds = timed(lambda k: out.update(r=run(w0, v)), steps, SECOND_WARMUP, gc_on)
     else:
         run_h = hessian(f)
-        seconds = timed(lambda k: out.update(r=run_h(*w0)), steps, 1, gc_on)
+        seconds = timed(lambda k: out.update(r=run_h(*w0)), steps, SECOND_WARMUP, gc_on)
     return {"seconds": seconds, "checksum": _checksum(out["r"])}
 
 
@@ -378,9 +384,9 @@ def torch_second(kind: str, steps: int, gc_on: bool) -> Result:
     vv = t.tensor(v, dtype=t.float64)
     out: Result = {}
     if kind == "hvp":
-        seconds = timed(lambda k: out.update(r=hvp(f, w, vv)[1]), steps, 3, gc_on)
+        seconds = timed(lambda k: out.update(r=hvp(f, w, vv)[1]), steps, SECOND_WARMUP, gc_on)
     else:
-        seconds = timed(lambda k: out.update(r=hessian(f, w)), steps, 3, gc_on)
+        seconds = timed(lambda k: out.update(r=hessian(f, w)), steps, SECOND_WARMUP, gc_on)
     return {"seconds": seconds, "checksum": _checksum(out["r"].tolist())}
 
 
@@ -402,7 +408,9 @@ def jax_second(kind: str, steps: int, gc_on: bool) -> Result:
         run_h = j.jit(j.hessian(f))
         call = lambda: run_h(w)  # noqa: E731
     out: Result = {}
-    seconds = timed(lambda k: out.update(r=j.block_until_ready(call())), steps, 3, gc_on)
+    seconds = timed(
+        lambda k: out.update(r=j.block_until_ready(call())), steps, SECOND_WARMUP, gc_on
+    )
     return {"seconds": seconds, "checksum": _checksum(out["r"].tolist())}
 
 

@@ -5,7 +5,10 @@
 Two engines of a few dozen lines each, with nothing autograd-mini has beyond the chain
 rule: ``__slots__`` nodes made by operator overloads, the forward and the local derivatives
 written inline for the few ops the step uses (no op table, no checks of the numbers, no
-modes, no labels), an iterative post-order sort and a sweep into ``.grad``:
+modes, no labels), an iterative post-order sort and a sweep into ``.grad``. Each runs the
+loop of the workload: step k's graph stays alive while step k + 1 is built, as in
+``micrograd_baseline`` and the eager rows of ``make bench`` (with the collector on, its
+passes traverse that graph):
 
 * **floor, micrograd's graph**: node for node the graph micrograd 0.1.0 builds (``+``, ``*``,
   ``relu``); its loss after each step equals micrograd's.
@@ -169,6 +172,7 @@ def micrograd_graph() -> Callable[[int], float]:
     xs, ys = moons()
     model = MLP(SIZES)
     params = model.parameters()
+    kept: list[Node] = []  # the last step's graph, alive while the next one is built
 
     def step(k: int) -> float:
         scores = [model([Node(a), Node(b)]) for a, b in xs]
@@ -179,6 +183,7 @@ def micrograd_graph() -> Callable[[int], float]:
         backward(total)  # type: ignore[arg-type]
         for p in params:
             p.data -= learning_rate(k) * p.grad
+        kept[:] = [total]  # type: ignore[list-item]
         return float(total.data)  # type: ignore[union-attr]
 
     return step
@@ -221,6 +226,7 @@ def linear_graph(weights: list[list[list[float]]] | None = None) -> Callable[[in
     ]
     params = [p for ws, bs in layers for w, b in zip(ws, bs, strict=True) for p in (*w, b)]
     xs, ys = moons()
+    kept: list[Node] = []  # the last step's graph, alive while the next one is built
 
     def model(x: Sequence[Any]) -> Node:
         for i, (ws, bs) in enumerate(layers):
@@ -245,6 +251,7 @@ def linear_graph(weights: list[list[list[float]]] | None = None) -> Callable[[in
         backward(total)
         for p in params:
             p.data -= learning_rate(k) * p.grad
+        kept[:] = [total]
         return total.data
 
     return step

@@ -3,6 +3,7 @@ smoke run end to end with tiny settings (two rounds, one step, small chains)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -104,6 +105,22 @@ class TestFloor:
         import floor
 
         floor.check_micrograd_graph(steps=3)
+
+    @pytest.mark.parametrize(
+        ("name", "least"), [("micrograd_graph", 65_000), ("linear_graph", 7_000)]
+    )
+    def test_floor_keeps_the_previous_graph_alive_as_the_workload_loop_does(
+        self, name: str, least: int
+    ) -> None:
+        # micrograd_baseline's loop (and the eager rows of make bench) hold step k's graph
+        # while step k + 1 is built, so the collector's passes traverse it: so must the floor
+        import floor
+
+        step = getattr(floor, name)()
+        step(0)
+        gc.collect()
+        alive = sum(1 for o in gc.get_objects() if o.__class__ is floor.Node)
+        assert alive >= least
 
     def test_floor_gradient_of_a_linear_node(self) -> None:
         import floor
